@@ -1,0 +1,3 @@
+from vaultlink.cli.main import main
+
+main()

@@ -1,0 +1,129 @@
+"""The ARM request pipeline, written once and in order:
+
+host -> body -> route -> api-version -> authentication (and the subscription's tenant) -> operation
+-> error envelope.
+
+Every failure leaves as ARM's JSON error envelope with the right status; an unexpected exception is logged
+with its traceback and answered as InternalServerError with the request id, never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qsl, unquote
+
+from vaultlink.arm import versions
+from vaultlink.arm.routing import Call, Reply, Route, Router
+from vaultlink.core import errors
+from vaultlink.identity.directory import Directory
+from vaultlink.identity.tokens import TokenVerifier
+from vaultlink.network.location import INTERNET
+
+log = logging.getLogger("vaultlink.arm")
+
+ARM_AUDIENCES = (
+    "https://management.core.windows.net/",
+    "https://management.core.windows.net",
+    "https://management.azure.com/",
+    "https://management.azure.com",
+)
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+
+class ArmApp:
+    """An ASGI app serving management.azure.com."""
+
+    def __init__(self, routes: list[Route], directory: Directory, verifier: TokenVerifier, max_body: int) -> None:
+        self.router = Router(routes)
+        self.directory = directory
+        self.verifier = verifier
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        request_id = str(uuid.uuid4())
+        try:
+            body = await self._read_body(receive)
+            reply = self.handle(scope, body, request_id)
+        except errors.AzureError as e:
+            reply = Reply(e.status, e.envelope())
+        except Exception:
+            log.exception("request %s failed", request_id)
+            e2 = errors.InternalServerError(request_id=request_id)
+            reply = Reply(e2.status, e2.envelope())
+        await _send(send, reply, request_id, scope["method"] == "HEAD")
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                raise errors.RequestEntityTooLarge(size=size, limit=self.max_body)
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    def handle(self, scope: Scope, body: bytes, request_id: str) -> Reply:
+        method: str = scope["method"]
+        path = unquote(scope["path"])
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        ext = scope.get("extensions", {}).get("vaultlink", {})
+        host = headers.get("host", "management.azure.com").split(":")[0]
+
+        route, params = self.router.find(method, path)
+        call = Call(
+            method=method, path=path, params=params, query=query, headers=headers, body=body, host=host,
+            location=ext.get("location", INTERNET), request_id=request_id,
+        )
+        namespace = params["namespace"] if route.namespace == "{namespace}" else route.namespace
+        call.api_version = versions.check(
+            namespace, query.get("api-version"), route.resource_type or route.namespace,
+            location=query.get("location", "global"),
+        )
+        if route.authenticated:
+            call.caller = self.verifier.verify(headers.get("authorization"), ARM_AUDIENCES)
+            if "subscriptionId" in params:
+                self._check_subscription(call, params["subscriptionId"])
+        return route.operation(call)
+
+    def _check_subscription(self, call: Call, subscription_id: str) -> None:
+        sub = self.directory.subscription(subscription_id)
+        if sub is None:
+            raise errors.SubscriptionNotFound(subscription=subscription_id)
+        caller = call.caller_required
+        if sub["tenantId"].lower() != caller.tenant_id.lower():
+            raise errors.InvalidAuthenticationTokenTenant(
+                issuer=f"https://sts.windows.net/{caller.tenant_id}/",
+                expected=f"https://sts.windows.net/{sub['tenantId']}/",
+                tenant=sub["tenantId"],
+            )
+        call.params["subscriptionId"] = sub["subscriptionId"]
+
+
+async def _send(send: Send, reply: Reply, request_id: str, head: bool) -> None:
+    payload = b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
+    headers = [
+        (b"content-type", b"application/json; charset=utf-8"),
+        (b"content-length", str(len(payload)).encode()),
+        (b"cache-control", b"no-cache"),
+        (b"x-ms-request-id", request_id.encode()),
+        (b"x-ms-correlation-request-id", request_id.encode()),
+        (b"x-ms-routing-request-id", f"LOCAL:{request_id}".encode()),
+    ]
+    if reply.body is None:
+        headers = headers[1:]
+    headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if head else payload})

@@ -1,0 +1,1 @@
+"""Resource providers: one package per Azure namespace, each shaped alike (routes, service, schemas)."""

@@ -1,0 +1,36 @@
+"""Routes of Microsoft.Resources (and the operation-polling URLs every provider shares)."""
+
+from __future__ import annotations
+
+from vaultlink.arm.providers.resources.service import ResourceManager
+from vaultlink.arm.routing import Route
+
+SUB = "/subscriptions/{subscriptionId}"
+GROUP = SUB + "/resourcegroups/{resourceGroupName}"
+OPS = SUB + "/providers/{namespace}/locations/{location}"
+
+
+def routes(rm: ResourceManager) -> list[Route]:
+    R = "Microsoft.Resources"
+    return [
+        Route("GET", "/subscriptions", rm.list_subscriptions, R, "subscriptions"),
+        Route("GET", SUB, rm.get_subscription, R, "subscriptions"),
+        Route("GET", "/tenants", rm.list_tenants, R, "tenants"),
+        Route("GET", SUB + "/locations", rm.list_locations, R, "locations"),
+        Route("GET", SUB + "/resourcegroups", rm.list_groups, R, "resourceGroups"),
+        Route("PUT", GROUP, rm.put_group, R, "resourceGroups"),
+        Route("GET", GROUP, rm.get_group, R, "resourceGroups"),
+        Route("HEAD", GROUP, rm.head_group, R, "resourceGroups"),
+        Route("PATCH", GROUP, rm.patch_group, R, "resourceGroups"),
+        Route("DELETE", GROUP, rm.delete_group, R, "resourceGroups"),
+        Route("GET", SUB + "/resources", rm.list_resources, R, "resources"),
+        Route("GET", GROUP + "/resources", rm.list_resources, R, "resources"),
+        Route("GET", SUB + "/providers", rm.list_providers, R, "providers"),
+        Route("GET", SUB + "/providers/{namespace}", rm.get_provider, R, "providers"),
+        Route("GET", "/providers/{namespace}", rm.get_tenant_provider, R, "providers"),
+        Route("POST", SUB + "/providers/{namespace}/register", rm.register, R, "providers"),
+        Route("POST", SUB + "/providers/{namespace}/unregister", rm.unregister, R, "providers"),
+        # Polling URLs carry the api-version of the request that started the operation.
+        Route("GET", OPS + "/operationStatuses/{operationId}", rm.operation_status, "{namespace}", "operations"),
+        Route("GET", OPS + "/operationResults/{operationId}", rm.operation_result, "{namespace}", "operations"),
+    ]

@@ -1,0 +1,6 @@
+"""The `vaultlink` command: up, status, env, and the identity commands.
+
+Owns: arguments, exit codes and printed output (the user's contract in DESIGN.md). May import: runtime and
+everything below it. Every command takes --data-dir and finds the running server from it; errors go to
+stderr with exit code 1. Start with `main.py`.
+"""

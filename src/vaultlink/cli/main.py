@@ -1,0 +1,230 @@
+"""`vaultlink` commands."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import click
+
+from vaultlink.core.config import Config
+from vaultlink.runtime import bootstrap
+from vaultlink.runtime.server import read_state, redact
+
+DATA_DIR = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".vaultlink"),
+    envvar="VAULTLINK_DATA_DIR", show_default=True, help="Where vaultlink keeps its state.",
+)
+
+
+def fail(message: str) -> None:
+    click.echo(f"vaultlink: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="vaultlink")
+def main() -> None:
+    """Azure Key Vault with Azure Private Link, on one machine."""
+
+
+@main.command()
+@DATA_DIR
+@click.option("--store", "store_url", default=None, help="postgresql://... to share state; default: SQLite in the data directory.")
+@click.option("--proxy-port", default=8443, show_default=True, type=int, help="The edge (HTTPS proxy) port on 127.0.0.1.")
+@click.option("--dns-port", default=8053, show_default=True, type=int, help="The DNS port.")
+@click.option("--async-operations", is_flag=True, help="Answer long-running ARM operations with 201/202 and polling URLs.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each request.")
+def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool) -> None:
+    """Start vaultlink in the foreground."""
+    import logging
+
+    from vaultlink.runtime.server import run
+
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    state = read_state(data_dir)
+    if state and _alive(state):
+        fail(f"a vaultlink server already runs for {data_dir} at {state['proxy']} (pid {state['pid']})")
+    config = Config(data_dir=data_dir, store_url=store_url, proxy_port=proxy_port, dns_port=dns_port,
+                    async_operations=async_operations)
+
+    def ready(server: Any) -> None:
+        s = server.status()
+        click.echo(f"vaultlink {s['version']} is ready")
+        click.echo(f"  proxy (edge)  {s['proxy']}")
+        click.echo(f"  CA file       {s['caFile']}")
+        click.echo(f"  store         {s['store']}")
+        click.echo(f"  tenant        {s['tenantId']}")
+        click.echo(f"  subscription  {s['subscriptionId']}")
+        click.echo("Next, in another shell:")
+        dd = "" if data_dir == Path(".vaultlink") else f" --data-dir {shlex.quote(str(data_dir))}"
+        click.echo(f'  eval "$(vaultlink env{dd})"')
+        click.echo("  az login --service-principal -u \"$AZURE_CLIENT_ID\" -p \"$AZURE_CLIENT_SECRET\" --tenant \"$AZURE_TENANT_ID\"")
+        sys.stdout.flush()
+
+    try:
+        run(config, ready)
+    except OSError as e:
+        fail(f"cannot start: {e}")
+
+
+def _alive(state: dict[str, Any]) -> bool:
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            f"{state['proxy']}/vaultlink/status", timeout=2
+        ) as r:
+            return bool(json.loads(r.read()).get("ready"))
+    except (OSError, ValueError):
+        return False
+
+
+@main.command()
+@DATA_DIR
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
+def status(data_dir: Path, output: str) -> None:
+    """Exit 0 when the server for the data directory is ready."""
+    state = read_state(data_dir)
+    if not state:
+        fail(f"no vaultlink server has started for {data_dir}")
+    assert state is not None
+    if not _alive(state):
+        fail(f"the vaultlink server for {data_dir} ({state['proxy']}) is not answering")
+    if output == "json":
+        click.echo(json.dumps(state, indent=2))
+    else:
+        click.echo(f"ready: proxy {state['proxy']}, CA {state['caFile']}, store {state['store']}")
+
+
+@main.command()
+@DATA_DIR
+@click.option("--vm", default=None, help="Print the exports for a shell inside this machine.")
+def env(data_dir: Path, vm: str | None) -> None:
+    """Print the export lines that route a shell's Azure clients through vaultlink."""
+    state = read_state(data_dir)
+    creds = bootstrap.load_credentials(data_dir)
+    if not state or not creds:
+        fail(f"no vaultlink server has started for {data_dir}; run `vaultlink up` first")
+    assert state is not None and creds is not None
+    if vm is not None:
+        fail("machines arrive with the network model; `--vm` is not supported yet")
+    proxy = state["proxy"]
+    host_port = proxy.split("://", 1)[1]
+    exports = {
+        "HTTPS_PROXY": proxy,
+        "HTTP_PROXY": proxy,
+        "REQUESTS_CA_BUNDLE": state["caFile"],
+        "SSL_CERT_FILE": state["caFile"],
+        "AZURE_CORE_COLLECT_TELEMETRY": "false",
+        "AZURE_TENANT_ID": creds["tenantId"],
+        "AZURE_CLIENT_ID": creds["servicePrincipal"]["appId"],
+        "AZURE_CLIENT_SECRET": creds["servicePrincipal"]["secret"],
+        "AZURE_SUBSCRIPTION_ID": creds["subscriptionId"],
+        "IDENTITY_ENDPOINT": f"http://{host_port}/msi/token",
+        "IDENTITY_HEADER": creds["managedIdentity"]["identityHeader"],
+    }
+    for name, value in exports.items():
+        click.echo(f"export {name}={shlex.quote(value)}")
+
+
+# ---- identity ---------------------------------------------------------------------------------------------
+
+@main.group()
+def identity() -> None:
+    """Tenants, service principals and users."""
+
+
+def _directory(data_dir: Path, store_url: str | None) -> Any:
+    from vaultlink.identity.directory import Directory
+    from vaultlink.store import open_store
+
+    url = store_url or Config(data_dir=data_dir).effective_store_url
+    if not store_url and not (data_dir / "vaultlink.db").exists():
+        fail(f"no vaultlink state in {data_dir}; run `vaultlink up` first")
+    return Directory(open_store(url))
+
+
+STORE = click.option("--store", "store_url", default=None, help="The store URL when it is not the data directory's SQLite file.")
+
+
+@identity.command("show")
+@DATA_DIR
+def identity_show(data_dir: Path) -> None:
+    """Show the default tenant, subscription and principals (with their secrets)."""
+    creds = bootstrap.load_credentials(data_dir)
+    if not creds:
+        fail(f"no vaultlink state in {data_dir}; run `vaultlink up` first")
+    click.echo(json.dumps(creds, indent=2))
+
+
+@identity.command("tenant-create")
+@DATA_DIR
+@STORE
+@click.argument("name")
+@click.option("--domain", default=None)
+@click.option("--subscription-name", default=None, help="Also create a subscription in the new tenant.")
+def tenant_create(data_dir: Path, store_url: str | None, name: str, domain: str | None, subscription_name: str | None) -> None:
+    """Create another tenant (a separate directory)."""
+    d = _directory(data_dir, store_url)
+    if domain and d.tenant_by_domain(domain):
+        fail(f"a tenant with the domain {domain} already exists")
+    tenant = d.create_tenant(name, domain)
+    out: dict[str, Any] = {"tenant": tenant}
+    if subscription_name:
+        out["subscription"] = d.create_subscription(tenant["tenantId"], subscription_name)
+    click.echo(json.dumps(out, indent=2))
+
+
+@identity.command("subscription-create")
+@DATA_DIR
+@STORE
+@click.argument("name")
+@click.option("--tenant", "tenant_id", required=True)
+def subscription_create(data_dir: Path, store_url: str | None, name: str, tenant_id: str) -> None:
+    """Create a subscription in a tenant."""
+    d = _directory(data_dir, store_url)
+    tenant = d.resolve_tenant(tenant_id)
+    if tenant is None:
+        fail(f"no tenant {tenant_id}")
+    click.echo(json.dumps(d.create_subscription(tenant["tenantId"], name), indent=2))
+
+
+@identity.command("sp-create")
+@DATA_DIR
+@STORE
+@click.argument("name")
+@click.option("--tenant", "tenant_id", required=True)
+def sp_create(data_dir: Path, store_url: str | None, name: str, tenant_id: str) -> None:
+    """Create a service principal; its secret is printed once."""
+    d = _directory(data_dir, store_url)
+    tenant = d.resolve_tenant(tenant_id)
+    if tenant is None:
+        fail(f"no tenant {tenant_id}")
+    sp, secret = d.create_service_principal(tenant["tenantId"], name)
+    click.echo(json.dumps({"appId": sp["appId"], "objectId": sp["objectId"], "tenantId": sp["tenantId"],
+                           "displayName": name, "secret": secret}, indent=2))
+
+
+@identity.command("user-create")
+@DATA_DIR
+@STORE
+@click.argument("upn")
+@click.option("--tenant", "tenant_id", required=True)
+@click.option("--password", default=None, help="Default: a generated password, printed once.")
+def user_create(data_dir: Path, store_url: str | None, upn: str, tenant_id: str, password: str | None) -> None:
+    """Create a user that can sign in with a password or the device code."""
+    d = _directory(data_dir, store_url)
+    tenant = d.resolve_tenant(tenant_id)
+    if tenant is None:
+        fail(f"no tenant {tenant_id}")
+    if d.user(upn):
+        fail(f"the user {upn} already exists")
+    user, pw = d.create_user(tenant["tenantId"], upn, upn.split("@")[0], password)
+    click.echo(json.dumps({"userPrincipalName": upn, "objectId": user["objectId"], "tenantId": user["tenantId"],
+                           "password": pw}, indent=2))
+
+
+__all__ = ["main", "redact"]

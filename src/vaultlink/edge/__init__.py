@@ -1,0 +1,28 @@
+"""The edge: vaultlink's certificate authority, its HTTPS proxy, and host routing into the apps.
+
+Owns: every byte a client sends over TCP to the proxy port. It decides the caller's location (from the proxy
+credential), terminates TLS with a leaf certificate minted for the requested Azure host, speaks HTTP/1.1
+with keep-alive, and hands each request to the ASGI app that serves that host. May import: network, core.
+Start with `proxy.py` (the connection's life: CONNECT, direct TLS or plain HTTP), then `http.py` and `ca.py`.
+"""
+
+from vaultlink.edge.ca import CertificateAuthority
+from vaultlink.edge.http import Target
+from vaultlink.edge.proxy import Edge
+from vaultlink.edge.routing import HostRoutes, Locate, Refusal, Route
+from vaultlink.edge.types import ASGIApp, Message, Receive, Scope, Send
+
+__all__ = [
+    "ASGIApp",
+    "CertificateAuthority",
+    "Edge",
+    "HostRoutes",
+    "Locate",
+    "Message",
+    "Receive",
+    "Refusal",
+    "Route",
+    "Scope",
+    "Send",
+    "Target",
+]

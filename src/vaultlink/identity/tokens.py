@@ -1,0 +1,207 @@
+"""Signing, minting and verifying access tokens.
+
+Tokens are RS256 JWTs in the shape Entra ID issues for v1 resources (ARM, Key Vault): `iss` is
+https://sts.windows.net/{tid}/, `aud` the resource. The signing key lives in the data directory, so a token
+issued before a restart still verifies after it (MSAL caches tokens on disk).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from vaultlink.core import errors
+from vaultlink.core.clock import clock
+
+TOKEN_LIFETIME = 3600
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def issuer_for(tenant_id: str) -> str:
+    return f"https://sts.windows.net/{tenant_id}/"
+
+
+def resource_from_scope(scope: str) -> str:
+    """'https://management.core.windows.net//.default' -> 'https://management.core.windows.net/'."""
+    first = scope.split()[0] if scope.split() else ""
+    for item in scope.split():
+        if item.endswith("/.default"):
+            first = item
+            break
+    return first[: -len("/.default")] if first.endswith("/.default") else first
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who a verified token speaks for."""
+
+    tenant_id: str
+    object_id: str
+    app_id: str
+    kind: str  # "app" or "user"
+    name: str = ""
+    claims: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def describe(self) -> str:
+        """The Caller line of Key Vault's 403 messages."""
+        return f"appid={self.app_id};oid={self.object_id};iss={issuer_for(self.tenant_id)}"
+
+
+class SigningKey:
+    """The RSA key that signs every token, kept in the data directory with mode 0600."""
+
+    def __init__(self, private_key: rsa.RSAPrivateKey) -> None:
+        self._key = private_key
+        der = private_key.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.kid = b64url(hashlib.sha1(der).digest())
+        self.public_key = private_key.public_key()
+
+    @classmethod
+    def load_or_create(cls, path: Path) -> SigningKey:
+        if path.exists():
+            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
+            if not isinstance(loaded, rsa.RSAPrivateKey):
+                raise ValueError(f"{path} does not hold an RSA key")
+            return cls(loaded)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(pem)
+        return cls(key)
+
+    def jwks(self) -> dict[str, Any]:
+        numbers = self.public_key.public_numbers()
+        n = numbers.n.to_bytes((numbers.n.bit_length() + 7) // 8, "big")
+        e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
+        return {"keys": [{"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid, "n": b64url(n), "e": b64url(e)}]}
+
+    def sign(self, claims: dict[str, Any]) -> str:
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid, "x5t": self.kid, "typ": "JWT"})
+
+
+class TokenIssuer:
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
+
+    def access_token(
+        self,
+        *,
+        tenant_id: str,
+        object_id: str,
+        app_id: str,
+        audience: str,
+        kind: str,
+        name: str = "",
+        upn: str | None = None,
+        lifetime: int = TOKEN_LIFETIME,
+    ) -> tuple[str, int]:
+        now = int(clock.now())
+        claims: dict[str, Any] = {
+            "aud": audience,
+            "iss": issuer_for(tenant_id),
+            "iat": now,
+            "nbf": now - 300,
+            "exp": now + lifetime,
+            "appid": app_id,
+            "appidacr": "1",
+            "idtyp": kind,
+            "oid": object_id,
+            "sub": object_id,
+            "tid": tenant_id,
+            "uti": b64url(uuid.uuid4().bytes),
+            "ver": "1.0",
+        }
+        if name:
+            claims["name"] = name
+        if upn:
+            claims["upn"] = upn
+            claims["unique_name"] = upn
+        return self.key.sign(claims), lifetime
+
+    def id_token(self, *, tenant_id: str, object_id: str, client_id: str, upn: str, name: str, nonce: str | None) -> str:
+        now = int(clock.now())
+        claims: dict[str, Any] = {
+            "aud": client_id,
+            "iss": f"https://login.microsoftonline.com/{tenant_id}/v2.0",
+            "iat": now,
+            "nbf": now,
+            "exp": now + TOKEN_LIFETIME,
+            "name": name,
+            "oid": object_id,
+            "preferred_username": upn,
+            "sub": object_id,
+            "tid": tenant_id,
+            "ver": "2.0",
+        }
+        if nonce:
+            claims["nonce"] = nonce
+        return self.key.sign(claims)
+
+
+def client_info(object_id: str, tenant_id: str) -> str:
+    return b64url(json.dumps({"uid": object_id, "utid": tenant_id}).encode())
+
+
+class TokenVerifier:
+    """Checks signature, expiry, audience and issuer; raises the ARM 401 errors, returns a Caller."""
+
+    def __init__(self, key: SigningKey) -> None:
+        self.key = key
+
+    def verify(self, authorization: str | None, audiences: tuple[str, ...]) -> Caller:
+        if not authorization:
+            raise errors.AuthenticationFailed()
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise errors.AuthenticationFailed("Authentication failed. The 'Authorization' header is provided in an invalid format.")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token.strip(),
+                self.key.public_key,
+                algorithms=["RS256"],
+                options={"verify_exp": False, "verify_aud": False, "verify_iss": False, "require": ["exp", "iss", "aud", "tid"]},
+            )
+        except jwt.PyJWTError:
+            raise errors.InvalidAuthenticationToken() from None
+        now = clock.now()
+        if float(claims["exp"]) <= now:
+            raise errors.ExpiredAuthenticationToken(expired=_utc(float(claims["exp"])), now=_utc(now))
+        if claims["aud"] not in audiences:
+            allowed = ",".join(f"'{a}'" for a in audiences)
+            raise errors.InvalidAuthenticationTokenAudience(audience=claims["aud"], allowed=allowed)
+        tid = str(claims["tid"])
+        if claims["iss"] != issuer_for(tid):
+            raise errors.InvalidAuthenticationToken()
+        return Caller(
+            tenant_id=tid,
+            object_id=str(claims.get("oid", "")),
+            app_id=str(claims.get("appid", "")),
+            kind=str(claims.get("idtyp", "app")),
+            name=str(claims.get("upn") or claims.get("name") or ""),
+            claims=claims,
+        )
+
+
+def _utc(ts: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, UTC).strftime("%m/%d/%Y %H:%M:%S")

@@ -1,0 +1,60 @@
+"""Which app answers which host, and the small local answers for hosts the az CLI calls besides Azure's APIs
+(its version check and its telemetry), so nothing ever leaves the machine."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+ARM_HOSTS = ("management.azure.com", "management.core.windows.net")
+LOGIN_HOSTS = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net")
+GRAPH_HOSTS = ("graph.microsoft.com",)
+CLI_VERSION_HOST = "azcliprod.blob.core.windows.net"
+TELEMETRY_HOSTS = ("dc.services.visualstudio.com", "dc.applicationinsights.azure.com")
+
+
+async def _drain(receive: Receive) -> int:
+    size = 0
+    while True:
+        message = await receive()
+        size += len(message.get("body", b""))
+        if not message.get("more_body"):
+            return size
+
+
+async def _reply(send: Send, status: int, body: bytes, content_type: bytes = b"application/json") -> None:
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def cli_version_check(scope: Scope, receive: Receive, send: Send) -> None:
+    """The az CLI asks whether it is the latest release; a 404 makes it skip the check quietly."""
+    await _drain(receive)
+    await _reply(send, 404, b"<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>BlobNotFound</Code>"
+                 b"<Message>vaultlink answers the CLI's version check locally.</Message></Error>", b"application/xml")
+
+
+async def telemetry(scope: Scope, receive: Receive, send: Send) -> None:
+    """Telemetry is accepted and dropped."""
+    await _drain(receive)
+    await _reply(send, 200, json.dumps({"itemsReceived": 0, "itemsAccepted": 0, "errors": []}).encode())
+
+
+def status_app(info: Callable[[], dict[str, Any]], fallback: Callable[[Scope, Receive, Send], Awaitable[None]]) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The edge's own address: /vaultlink/status for `vaultlink status`, everything else to `fallback`
+    (the managed-identity endpoint)."""
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] == "/vaultlink/status":
+            await _drain(receive)
+            await _reply(send, 200, json.dumps(info()).encode())
+            return
+        await fallback(scope, receive, send)
+
+    return app

@@ -1,0 +1,151 @@
+"""One vaultlink process: the store, the identity endpoints, ARM, and the edge in front of them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+from vaultlink import __version__
+from vaultlink.arm.app import ArmApp
+from vaultlink.arm.operations import Operations
+from vaultlink.arm.providers.resources.routes import routes as resource_routes
+from vaultlink.arm.providers.resources.service import ResourceManager
+from vaultlink.core.config import Config
+from vaultlink.edge.ca import CertificateAuthority
+from vaultlink.edge.proxy import Edge
+from vaultlink.edge.routing import HostRoutes, Refusal
+from vaultlink.identity.directory import Directory
+from vaultlink.identity.graph import Graph
+from vaultlink.identity.login import Login
+from vaultlink.identity.tokens import SigningKey, TokenIssuer, TokenVerifier
+from vaultlink.network.location import INTERNET, Location
+from vaultlink.runtime import bootstrap, hosts
+from vaultlink.store import open_store
+
+log = logging.getLogger("vaultlink")
+
+STATE_FILE = "server.json"
+
+
+def redact(url: str) -> str:
+    """A store URL without its password, for status output and logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"
+
+
+class Server:
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.started = time.monotonic()
+        data = config.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        self.store = open_store(config.effective_store_url)
+        self.credentials = bootstrap.ensure_default_identity(self.store, data)
+        self.root_key = bootstrap.ensure_root_key(data)
+        self.ca = CertificateAuthority.load_or_create(data)
+        key = SigningKey.load_or_create(data / "token-signing-key.pem")
+        self.directory = Directory(self.store)
+        self.issuer = TokenIssuer(key)
+        self.verifier = TokenVerifier(key)
+
+        login = Login(self.directory, self.issuer)
+        graph = Graph(self.directory, self.verifier)
+        operations = Operations(self.store, config.async_operations)
+        rm = ResourceManager(self.store, self.directory, operations)
+        arm = ArmApp(resource_routes(rm), self.directory, self.verifier, config.max_body_bytes)
+        local = hosts.status_app(self.status, login.managed_identity_app())
+
+        table: dict[str, Any] = {h: arm for h in hosts.ARM_HOSTS}
+        table.update({h: login.app() for h in hosts.LOGIN_HOSTS})
+        table.update({h: graph.app() for h in hosts.GRAPH_HOSTS})
+        table[hosts.CLI_VERSION_HOST] = hosts.cli_version_check
+        table.update({h: hosts.telemetry for h in hosts.TELEMETRY_HOSTS})
+        table.update({h: local for h in ("127.0.0.1", "localhost")})
+        self.routes = HostRoutes(table)
+        self.edge = Edge(
+            ca=self.ca, route=self.routes, locate=self.locate, host=config.host, port=config.proxy_port,
+            max_body_bytes=config.max_body_bytes,
+        )
+
+    def locate(self, proxy_authorization: str | None) -> Location | Refusal:
+        """Who is calling. Without a credential: the internet. Machines (and their credentials) come with the
+        network model; until one exists, any credential is one vaultlink did not hand out."""
+        if proxy_authorization is None:
+            return INTERNET
+        return Refusal.bad_credential()
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "ready": True,
+            "version": __version__,
+            "pid": os.getpid(),
+            "dataDir": str(self.config.data_dir.resolve()),
+            "store": redact(self.store.url),
+            "proxy": f"http://{self.config.host}:{self.edge.port}",
+            "dns": [],
+            "portal": None,
+            "caFile": str(self.ca.cert_path.resolve()),
+            "tenantId": self.credentials["tenantId"],
+            "subscriptionId": self.credentials["subscriptionId"],
+            "identityEndpoint": f"http://{self.config.host}:{self.edge.port}/msi/token",
+        }
+
+    async def start(self) -> None:
+        await self.edge.start()
+        bootstrap.write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
+        log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
+
+    async def close(self) -> None:
+        await self.edge.close()
+        state = self.config.data_dir / STATE_FILE
+        try:
+            current = json.loads(state.read_text())
+            if current.get("pid") == os.getpid():
+                state.unlink()
+        except (OSError, ValueError):
+            pass
+        self.store.close()
+
+
+async def serve(config: Config, on_ready: Any = None) -> None:
+    """Runs until SIGINT or SIGTERM."""
+    server = Server(config)
+    await server.start()
+    if on_ready is not None:
+        on_ready(server)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await server.close()
+
+
+def run(config: Config, on_ready: Any = None) -> None:
+    try:
+        import uvloop
+    except ImportError:  # the standard loop works too, only slower
+        asyncio.run(serve(config, on_ready))
+        return
+    uvloop.run(serve(config, on_ready))
+
+
+def read_state(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / STATE_FILE
+    try:
+        data: dict[str, Any] = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data

@@ -1,0 +1,92 @@
+"""The store's narrow contract.
+
+A record is (kind, key, version, body). `kind` names a family ("resource", "tenant", "secret"...); `key` is
+case-folded by the caller (ARM ids are lower-cased); `version` starts at 1 and grows by one on each write;
+`body` is a JSON object. Every write names the version it expects, so two writers never silently overwrite
+each other: a mismatch raises StoreConflict and the transaction rolls back whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True)
+class Record:
+    kind: str
+    key: str
+    version: int
+    body: dict[str, Any]
+
+
+class StoreConflict(Exception):
+    """A write expected a version of the record that is no longer the current one."""
+
+
+ANY_VERSION = -1
+"""Pass as `expect` to overwrite whatever is there (or create)."""
+
+
+class Transaction(Protocol):
+    def get(self, kind: str, key: str) -> Record | None: ...
+
+    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]:
+        """Records of `kind` whose key starts with `prefix`, in key order; `after` resumes past that key."""
+        ...
+
+    def put(self, kind: str, key: str, body: dict[str, Any], *, expect: int = ANY_VERSION) -> Record:
+        """Create (expect=0) or replace (expect=current version); ANY_VERSION does either."""
+        ...
+
+    def delete(self, kind: str, key: str, *, expect: int = ANY_VERSION) -> bool:
+        """True when a record was removed."""
+        ...
+
+    def delete_prefix(self, kind: str, prefix: str) -> int:
+        """Remove every record of `kind` under `prefix`; returns how many."""
+        ...
+
+
+class Store(Protocol):
+    url: str
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Commits when the block ends normally; rolls back on any exception."""
+        ...
+
+    def get(self, kind: str, key: str) -> Record | None:
+        """A read outside any transaction (sees committed state)."""
+        ...
+
+    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    """sqlite:///path/to/file.db or postgresql://user@host:port/db."""
+    if url.startswith("sqlite:///"):
+        from vaultlink.store.sqlite import SqliteStore
+
+        return SqliteStore(url)
+    if url.startswith(("postgresql://", "postgres://")):
+        from vaultlink.store.postgres import PostgresStore
+
+        return PostgresStore(url)
+    raise ValueError(f"unsupported store url '{url}': use sqlite:///PATH or postgresql://...")
+
+
+def iterate(store: Store, kind: str, prefix: str = "", page: int = 500) -> Iterator[Record]:
+    """All records under a prefix, fetched a page at a time."""
+    if page < 1:
+        raise ValueError(f"page must be at least 1, not {page}")  # page 0 would loop forever on empty pages
+    after: str | None = None
+    while True:
+        batch = store.list(kind, prefix, limit=page, after=after)
+        yield from batch
+        if len(batch) < page:
+            return
+        after = batch[-1].key

@@ -1,0 +1,37 @@
+"""A running vaultlink for the real clients, and the environment `vaultlink env` prints, set for this package.
+
+The environment is restored when the package's tests end, so unit tests never see the proxy.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.vaultlink_process import Running, start
+
+
+@pytest.fixture(scope="package")
+def vaultlink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
+    running = start(tmp_path_factory.mktemp("vaultlink") / "data")
+    saved = dict(os.environ)
+    os.environ.update(running.env_exports())
+    try:
+        yield running
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        running.stop()
+
+
+@pytest.fixture
+def fresh_vaultlink(tmp_path: Path) -> Iterator[Running]:
+    """A server of its own, for tests that restart it or change its mode."""
+    running = start(tmp_path / "data")
+    try:
+        yield running
+    finally:
+        running.stop()

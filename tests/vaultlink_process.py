@@ -1,0 +1,87 @@
+"""Start and stop a real `vaultlink up` process for tests and benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Running:
+    data_dir: Path
+    process: subprocess.Popen[bytes]
+    state: dict[str, Any]
+    log: Path
+    extra_args: list[str] = field(default_factory=list)
+
+    @property
+    def proxy(self) -> str:
+        return str(self.state["proxy"])
+
+    @property
+    def port(self) -> int:
+        return int(self.proxy.rsplit(":", 1)[1])
+
+    @property
+    def ca(self) -> str:
+        return str(self.state["caFile"])
+
+    @property
+    def credentials(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.data_dir / "credentials.json").read_text())
+        return data
+
+    def env_exports(self) -> dict[str, str]:
+        """What `vaultlink env` prints, parsed."""
+        out = subprocess.run(
+            [sys.executable, "-m", "vaultlink", "env", "--data-dir", str(self.data_dir)],
+            check=True, capture_output=True, text=True,
+        ).stdout
+        exports = {}
+        for line in out.splitlines():
+            name, _, value = line.removeprefix("export ").partition("=")
+            exports[name] = shlex.split(value)[0] if value else ""
+        return exports
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def start(data_dir: Path, *args: str, timeout: float = 30.0) -> Running:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    state_file = data_dir / "server.json"
+    if state_file.exists():
+        state_file.unlink()
+    log = data_dir / "server.log"
+    cmd = [sys.executable, "-m", "vaultlink", "up", "--data-dir", str(data_dir), "--proxy-port", "0",
+           "--dns-port", "0", *args]
+    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    with log.open("ab") as f:
+        process = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"vaultlink exited with {process.returncode}:\n{log.read_text()}")
+        try:
+            state = json.loads(state_file.read_text())
+            if state.get("pid") == process.pid:
+                return Running(data_dir, process, state, log, list(args))
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.02)
+    process.kill()
+    raise RuntimeError(f"vaultlink did not become ready in {timeout}s:\n{log.read_text()}")
