@@ -61,7 +61,7 @@ class Running:
                 self.process.wait()
 
 
-def start(data_dir: Path, *args: str, timeout: float = 30.0) -> Running:
+def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str] | None = None) -> Running:
     data_dir.mkdir(parents=True, exist_ok=True)
     state_file = data_dir / "server.json"
     if state_file.exists():
@@ -69,9 +69,10 @@ def start(data_dir: Path, *args: str, timeout: float = 30.0) -> Running:
     log = data_dir / "server.log"
     cmd = [sys.executable, "-m", "vaultlink", "up", "--data-dir", str(data_dir), "--proxy-port", "0",
            "--dns-port", "0", *args]
-    env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    child_env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
+    child_env.update(env or {})
     with log.open("ab") as f:
-        process = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=env)
+        process = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=child_env)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

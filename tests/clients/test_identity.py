@@ -63,7 +63,16 @@ def claims_for(vaultlink: Running, **overrides: Any) -> dict[str, Any]:
 
 
 def server_key(vaultlink: Running) -> Any:
-    return serialization.load_pem_private_key((vaultlink.data_dir / "token-signing-key.pem").read_bytes(), None)
+    """The server's own signing key, read the way the server reads it (to make tokens only it could sign)."""
+    from vaultlink.runtime import bootstrap
+    from vaultlink.store import open_store
+
+    store = open_store(f"sqlite:///{vaultlink.data_dir / 'vaultlink.db'}")
+    try:
+        pem = bootstrap.signing_key(store, bootstrap.open_sealer(store, vaultlink.data_dir)).to_pem()
+    finally:
+        store.close()
+    return serialization.load_pem_private_key(pem, None)
 
 
 def test_user_password_sign_in(vaultlink: Running) -> None:

@@ -66,9 +66,11 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
         click.echo("  az login --service-principal -u \"$AZURE_CLIENT_ID\" -p \"$AZURE_CLIENT_SECRET\" --tenant \"$AZURE_TENANT_ID\"")
         sys.stdout.flush()
 
+    from vaultlink.runtime.bootstrap import WrongRootKey
+
     try:
         run(config, ready)
-    except OSError as e:
+    except (OSError, WrongRootKey) as e:
         fail(f"cannot start: {e}")
 
 

@@ -101,15 +101,16 @@ class Directory:
     ) -> tuple[dict[str, Any], str]:
         """Returns the record and the secret, which is shown once and stored only as a hash."""
         secret = new_secret()
-        body = {
-            "appId": str(uuid.uuid4()),
+        app_id = str(uuid.uuid4())
+        body: dict[str, Any] = {
+            "appId": app_id,
             "objectId": str(uuid.uuid4()),
             "tenantId": tenant_id,
             "displayName": display_name,
             "servicePrincipalType": "ManagedIdentity" if managed else "Application",
             "secretHashes": [hash_secret(secret)],
         }
-        self._put(APP, body["appId"], body, tx)
+        self._put(APP, app_id, body, tx)
         return body, secret
 
     def create_user(

@@ -1,8 +1,9 @@
 """Signing, minting and verifying access tokens.
 
 Tokens are RS256 JWTs in the shape Entra ID issues for v1 resources (ARM, Key Vault): `iss` is
-https://sts.windows.net/{tid}/, `aud` the resource. The signing key lives in the data directory, so a token
-issued before a restart still verifies after it (MSAL caches tokens on disk).
+https://sts.windows.net/{tid}/, `aud` the resource. The signing key is kept sealed in the store, so a token
+issued before a restart (MSAL caches tokens on disk), or by another vaultlink process sharing the store,
+still verifies.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import os
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import jwt
@@ -72,21 +71,20 @@ class SigningKey:
         self.public_key = private_key.public_key()
 
     @classmethod
-    def load_or_create(cls, path: Path) -> SigningKey:
-        if path.exists():
-            loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-            if not isinstance(loaded, rsa.RSAPrivateKey):
-                raise ValueError(f"{path} does not hold an RSA key")
-            return cls(loaded)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        pem = key.private_bytes(
+    def generate(cls) -> SigningKey:
+        return cls(rsa.generate_private_key(public_exponent=65537, key_size=2048))
+
+    @classmethod
+    def from_pem(cls, pem: bytes) -> SigningKey:
+        loaded = serialization.load_pem_private_key(pem, password=None)
+        if not isinstance(loaded, rsa.RSAPrivateKey):
+            raise ValueError("the token-signing key is not an RSA key")
+        return cls(loaded)
+
+    def to_pem(self) -> bytes:
+        return self._key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
-        return cls(key)
 
     def jwks(self) -> dict[str, Any]:
         numbers = self.public_key.public_numbers()

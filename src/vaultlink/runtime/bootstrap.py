@@ -1,6 +1,11 @@
-"""First start: a default tenant with a subscription, a service principal (Owner), a user and a managed
-identity. Their secrets are written once to credentials.json (mode 0600) in the data directory, where
-`vaultlink env` reads them; the store keeps only hashes."""
+"""First start, and every start after it: the root key, the token-signing key, and the default identity.
+
+The root key is a file of its own (never in the store); everything else secret is sealed under it in the
+store, so several vaultlink processes sharing one PostgreSQL store (and the same root key file) share one
+signing key and one default tenant. The first start creates a default tenant with a subscription, a service
+principal, a user and a managed identity; their secrets are sealed in the store and copied to
+credentials.json (mode 0600) in each data directory, where `vaultlink env` reads them.
+"""
 
 from __future__ import annotations
 
@@ -10,23 +15,65 @@ from pathlib import Path
 from typing import Any
 
 from vaultlink.identity.directory import Directory
-from vaultlink.store import Store
+from vaultlink.identity.tokens import SigningKey
+from vaultlink.store import Store, StoreConflict
+from vaultlink.store.sealing import SealBroken, Sealer
 
 CREDENTIALS = "credentials.json"
+SETTING = "setting"
+CANARY = b"vaultlink root key check"
 
 
-def load_credentials(data_dir: Path) -> dict[str, Any] | None:
-    path = data_dir / CREDENTIALS
-    if not path.exists():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+class WrongRootKey(Exception):
+    """The store was sealed under another root key."""
 
 
-def ensure_default_identity(store: Store, data_dir: Path) -> dict[str, Any]:
-    existing = load_credentials(data_dir)
-    if existing is not None:
-        return existing
+def root_key_path(data_dir: Path) -> Path:
+    return Path(os.environ.get("VAULTLINK_ROOT_KEY_FILE", data_dir / "root.key"))
+
+
+def ensure_root_key(data_dir: Path) -> bytes:
+    path = root_key_path(data_dir)
+    if path.exists():
+        return path.read_bytes()
+    key = os.urandom(32)
+    write_private(path, key)
+    return key
+
+
+def open_sealer(store: Store, data_dir: Path) -> Sealer:
+    """The sealer for this store, after checking the root key is the one the store was sealed with."""
+    sealer = Sealer(ensure_root_key(data_dir))
+    canary = _setting(store, "root-key-check", lambda: {"sealed": sealer.seal(CANARY, "root-key-check")})
+    try:
+        sealer.unseal(canary["sealed"], "root-key-check")
+    except SealBroken:
+        raise WrongRootKey(
+            f"the store {store.url} was sealed under another root key than {root_key_path(data_dir)}; start with "
+            "VAULTLINK_ROOT_KEY_FILE naming the root key of the vaultlink that first used this store"
+        ) from None
+    return sealer
+
+
+def signing_key(store: Store, sealer: Sealer) -> SigningKey:
+    def create() -> dict[str, Any]:
+        return {"sealed": sealer.seal(SigningKey.generate().to_pem(), "token-signing-key")}
+
+    body = _setting(store, "token-signing-key", create)
+    return SigningKey.from_pem(sealer.unseal(body["sealed"], "token-signing-key"))
+
+
+def ensure_default_identity(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Any]:
+    def create() -> dict[str, Any]:
+        return {"sealed": sealer.seal(json.dumps(_create_identity(store)).encode(), "default-identity")}
+
+    body = _setting(store, "default-identity", create)
+    creds: dict[str, Any] = json.loads(sealer.unseal(body["sealed"], "default-identity"))
+    write_private(data_dir / CREDENTIALS, json.dumps(creds, indent=2).encode())
+    return creds
+
+
+def _create_identity(store: Store) -> dict[str, Any]:
     directory = Directory(store)
     with store.transaction() as tx:
         tenant = directory.create_tenant("vaultlink", "vaultlink.onmicrosoft.com", tx=tx)
@@ -35,7 +82,7 @@ def ensure_default_identity(store: Store, data_dir: Path) -> dict[str, Any]:
         sp, sp_secret = directory.create_service_principal(tid, "vaultlink-admin", tx=tx)
         user, password = directory.create_user(tid, "admin@vaultlink.onmicrosoft.com", "vaultlink admin", tx=tx)
         mi, mi_header = directory.create_service_principal(tid, "vaultlink-identity", managed=True, tx=tx)
-    creds = {
+    return {
         "tenantId": tid,
         "tenantDomain": tenant["defaultDomain"],
         "subscriptionId": sub["subscriptionId"],
@@ -43,8 +90,30 @@ def ensure_default_identity(store: Store, data_dir: Path) -> dict[str, Any]:
         "user": {"userPrincipalName": user["userPrincipalName"], "objectId": user["objectId"], "password": password},
         "managedIdentity": {"clientId": mi["appId"], "objectId": mi["objectId"], "identityHeader": mi_header},
     }
-    write_private(data_dir / CREDENTIALS, json.dumps(creds, indent=2).encode())
-    return creds
+
+
+def _setting(store: Store, name: str, create: Any) -> dict[str, Any]:
+    """A setting, created once; when two processes race to create it, the first one's stays."""
+    existing = store.get(SETTING, name)
+    if existing is not None:
+        return existing.body
+    body: dict[str, Any] = create()
+    try:
+        with store.transaction() as tx:
+            tx.put(SETTING, name, body, expect=0)
+        return body
+    except StoreConflict:
+        winner = store.get(SETTING, name)
+        assert winner is not None
+        return winner.body
+
+
+def load_credentials(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / CREDENTIALS
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
 
 
 def write_private(path: Path, data: bytes) -> None:
@@ -57,13 +126,3 @@ def write_private(path: Path, data: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-
-
-def ensure_root_key(data_dir: Path) -> bytes:
-    """The key that wraps every vault's data key; kept in its own file, never in the store."""
-    path = Path(os.environ.get("VAULTLINK_ROOT_KEY_FILE", data_dir / "root.key"))
-    if path.exists():
-        return path.read_bytes()
-    key = os.urandom(32)
-    write_private(path, key)
-    return key

@@ -23,7 +23,7 @@ from vaultlink.edge.routing import HostRoutes, Refusal
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graph import Graph
 from vaultlink.identity.login import Login
-from vaultlink.identity.tokens import SigningKey, TokenIssuer, TokenVerifier
+from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import INTERNET, Location
 from vaultlink.runtime import bootstrap, hosts
 from vaultlink.store import open_store
@@ -50,10 +50,10 @@ class Server:
         data = config.data_dir
         data.mkdir(parents=True, exist_ok=True)
         self.store = open_store(config.effective_store_url)
-        self.credentials = bootstrap.ensure_default_identity(self.store, data)
-        self.root_key = bootstrap.ensure_root_key(data)
+        self.sealer = bootstrap.open_sealer(self.store, data)
+        self.credentials = bootstrap.ensure_default_identity(self.store, self.sealer, data)
         self.ca = CertificateAuthority.load_or_create(data)
-        key = SigningKey.load_or_create(data / "token-signing-key.pem")
+        key = bootstrap.signing_key(self.store, self.sealer)
         self.directory = Directory(self.store)
         self.issuer = TokenIssuer(key)
         self.verifier = TokenVerifier(key)
