@@ -19,8 +19,10 @@ from urllib.parse import parse_qsl, unquote
 from vaultlink.arm import versions
 from vaultlink.arm.routing import Call, Reply, Route, Router
 from vaultlink.core import errors
+from vaultlink.core.ids import ResourceId
 from vaultlink.identity.directory import Directory
-from vaultlink.identity.tokens import TokenVerifier
+from vaultlink.identity.rbac import Authorizer
+from vaultlink.identity.tokens import Caller, TokenVerifier
 from vaultlink.network.location import INTERNET
 
 log = logging.getLogger("vaultlink.arm")
@@ -40,10 +42,13 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 class ArmApp:
     """An ASGI app serving management.azure.com."""
 
-    def __init__(self, routes: list[Route], directory: Directory, verifier: TokenVerifier, max_body: int) -> None:
+    def __init__(
+        self, routes: list[Route], directory: Directory, verifier: TokenVerifier, authorizer: Authorizer, max_body: int
+    ) -> None:
         self.router = Router(routes)
         self.directory = directory
         self.verifier = verifier
+        self.authorizer = authorizer
         self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -96,7 +101,16 @@ class ArmApp:
             call.caller = self.verifier.verify(headers.get("authorization"), ARM_AUDIENCES)
             if "subscriptionId" in params:
                 self._check_subscription(call, params["subscriptionId"])
+            if route.action is not None:
+                self._authorize(call.caller_required, route.action.format(**params), scope_of(path))
         return route.operation(call)
+
+    def _authorize(self, caller: Caller, action: str, scope: str) -> None:
+        decision = self.authorizer.decide(caller.object_id, action, scope)
+        if not decision.allowed:
+            raise errors.AuthorizationFailed(
+                client=caller.name or caller.app_id, object_id=caller.object_id, action=action, scope=scope
+            )
 
     def _check_subscription(self, call: Call, subscription_id: str) -> None:
         sub = self.directory.subscription(subscription_id)
@@ -110,6 +124,18 @@ class ArmApp:
                 tenant=sub["tenantId"],
             )
         call.params["subscriptionId"] = sub["subscriptionId"]
+
+
+def scope_of(path: str) -> str:
+    """The resource an ARM path acts on: the path itself, or its longest prefix that is a resource id
+    (`/subscriptions/s/providers/Microsoft.KeyVault/register` acts on `/subscriptions/s`)."""
+    parts = [p for p in path.split("/") if p]
+    while parts:
+        rid = ResourceId.try_parse("/" + "/".join(parts))
+        if rid is not None:
+            return str(rid)
+        parts.pop()
+    return "/"
 
 
 async def _send(send: Send, reply: Reply, request_id: str, head: bool) -> None:

@@ -76,6 +76,9 @@ class Route:
     namespace: str = "Microsoft.Resources"
     resource_type: str = ""
     authenticated: bool = True
+    action: str | None = None
+    """The RBAC action checked before the operation runs ({param} placeholders are filled from the path);
+    None for calls that list only what the caller may see anyway."""
     segments: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

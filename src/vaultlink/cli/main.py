@@ -229,4 +229,24 @@ def user_create(data_dir: Path, store_url: str | None, upn: str, tenant_id: str,
                            "password": pw}, indent=2))
 
 
+@identity.command("role-assign")
+@DATA_DIR
+@STORE
+@click.option("--assignee", required=True, help="The principal's object id, or a service principal's app id.")
+@click.option("--role", required=True, help="A built-in role's name or id, e.g. Reader, 'Key Vault Secrets User'.")
+@click.option("--scope", required=True, help="e.g. /subscriptions/SUB or a resource id.")
+def role_assign(data_dir: Path, store_url: str | None, assignee: str, role: str, scope: str) -> None:
+    """Assign a built-in role to a principal at a scope."""
+    from vaultlink.identity import roles
+    from vaultlink.identity.rbac import Authorizer
+
+    d = _directory(data_dir, store_url)
+    app = d.app(assignee)
+    object_id, kind = (app["objectId"], "ServicePrincipal") if app else (assignee, "User")
+    if roles.find(role) is None:
+        fail(f"no built-in role named {role}")
+    body = Authorizer(d.store).assign(scope=scope, role_id=role, principal_id=object_id, principal_type=kind)
+    click.echo(json.dumps(body, indent=2))
+
+
 __all__ = ["main", "redact"]

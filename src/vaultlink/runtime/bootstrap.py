@@ -3,7 +3,7 @@
 The root key is a file of its own (never in the store); everything else secret is sealed under it in the
 store, so several vaultlink processes sharing one PostgreSQL store (and the same root key file) share one
 signing key and one default tenant. The first start creates a default tenant with a subscription, a service
-principal, a user and a managed identity; their secrets are sealed in the store and copied to
+principal, a user and a managed identity, each Owner of the subscription; their secrets are sealed in the store and copied to
 credentials.json (mode 0600) in each data directory, where `vaultlink env` reads them.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultlink.identity.directory import Directory
+from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import SigningKey
 from vaultlink.store import Store, StoreConflict
 from vaultlink.store.sealing import SealBroken, Sealer
@@ -82,6 +83,10 @@ def _create_identity(store: Store) -> dict[str, Any]:
         sp, sp_secret = directory.create_service_principal(tid, "vaultlink-admin", tx=tx)
         user, password = directory.create_user(tid, "admin@vaultlink.onmicrosoft.com", "vaultlink admin", tx=tx)
         mi, mi_header = directory.create_service_principal(tid, "vaultlink-identity", managed=True, tx=tx)
+        scope = f"/subscriptions/{sub['subscriptionId']}"
+        authorizer = Authorizer(store)
+        for principal, kind in ((sp, "ServicePrincipal"), (user, "User"), (mi, "ServicePrincipal")):
+            authorizer.assign(scope=scope, role_id="Owner", principal_id=principal["objectId"], principal_type=kind, tx=tx)
     return {
         "tenantId": tid,
         "tenantDomain": tenant["defaultDomain"],

@@ -16,6 +16,8 @@ from vaultlink.arm.app import ArmApp
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.providers.resources.routes import routes as resource_routes
 from vaultlink.arm.providers.resources.service import ResourceManager
+from vaultlink.arm.resources import Resources
+from vaultlink.arm.services import Services
 from vaultlink.core.config import Config
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.proxy import Edge
@@ -23,6 +25,7 @@ from vaultlink.edge.routing import HostRoutes, Refusal
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graph import Graph
 from vaultlink.identity.login import Login
+from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import INTERNET, Location
 from vaultlink.runtime import bootstrap, hosts
@@ -60,9 +63,13 @@ class Server:
 
         login = Login(self.directory, self.issuer)
         graph = Graph(self.directory, self.verifier)
-        operations = Operations(self.store, config.async_operations)
-        rm = ResourceManager(self.store, self.directory, operations)
-        arm = ArmApp(resource_routes(rm), self.directory, self.verifier, config.max_body_bytes)
+        self.authorizer = Authorizer(self.store)
+        services = Services(
+            store=self.store, directory=self.directory, authorizer=self.authorizer,
+            operations=Operations(self.store, config.async_operations), resources=Resources(self.store),
+        )
+        routes = resource_routes(ResourceManager(services))
+        arm = ArmApp(routes, self.directory, self.verifier, self.authorizer, config.max_body_bytes)
         local = hosts.status_app(self.status, login.managed_identity_app())
 
         table: dict[str, Any] = {h: arm for h in hosts.ARM_HOSTS}

@@ -7,30 +7,34 @@ import unicodedata
 from typing import Any
 
 from vaultlink.arm import catalog
-from vaultlink.arm.operations import Operations
 from vaultlink.arm.providers.resources import schemas
-from vaultlink.arm.resources import GROUP, REGISTRATION, RESOURCE, Resources, group_key
+from vaultlink.arm.resources import GROUP, REGISTRATION, RESOURCE, group_key
 from vaultlink.arm.routing import Call, Reply
+from vaultlink.arm.services import Services
 from vaultlink.core import errors, regions
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
-from vaultlink.identity.directory import Directory
-from vaultlink.store import Store
 
 _FILTER_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.I)
 _GROUP_ALLOWED = {"_", "(", ")", "-", "."}
 
 
 class ResourceManager:
-    def __init__(self, store: Store, directory: Directory, operations: Operations) -> None:
-        self.store = store
-        self.directory = directory
-        self.resources = Resources(store)
-        self.operations = operations
+    def __init__(self, services: Services) -> None:
+        self.store = services.store
+        self.directory = services.directory
+        self.resources = services.resources
+        self.operations = services.operations
+        self.authorizer = services.authorizer
 
     # ---- subscriptions, tenants, locations ------------------------------------------------------------
     def list_subscriptions(self, call: Call) -> Reply:
-        subs = self.directory.subscriptions(call.caller_required.tenant_id)
+        """The subscriptions of the caller's tenant in which the caller holds some role, as ARM lists them."""
+        caller = call.caller_required
+        held = [a["properties"]["scope"].lower() for a in self.authorizer.assignments()
+                if a["properties"]["principalId"].lower() == caller.object_id.lower()]
+        subs = [s for s in self.directory.subscriptions(caller.tenant_id)
+                if any(scope.startswith(f"/subscriptions/{s['subscriptionId'].lower()}") for scope in held)]
         return Reply(200, {"value": [schemas.subscription(s) for s in subs], "count": {"type": "Total", "value": len(subs)}})
 
     def get_subscription(self, call: Call) -> Reply:
@@ -114,6 +118,7 @@ class ResourceManager:
             if rec is None:
                 raise errors.ResourceGroupNotFound(name=name)
             tx.delete_prefix(RESOURCE, rec.key + "/")
+            self.authorizer.remove_under(tx, rec.key)
             tx.delete(GROUP, rec.key, expect=rec.version)
         return self.operations.finish(
             call, Reply(200), namespace="Microsoft.Resources", location=rec.body["location"], result_status=200
