@@ -50,3 +50,52 @@ def test_reader_reads_but_does_not_write(vaultlink: Running) -> None:
     with pytest.raises(HttpResponseError) as err:
         client.providers.register("Microsoft.KeyVault")
     assert err.value.error.code == "AuthorizationFailed" and "Microsoft.KeyVault/register/action" in err.value.error.message
+
+
+def test_role_assignments_through_the_authorization_sdk(vaultlink: Running) -> None:
+    import uuid
+
+    from azure.mgmt.authorization import AuthorizationManagementClient
+
+    creds = vaultlink.credentials
+    owner = ClientSecretCredential(creds["tenantId"], creds["servicePrincipal"]["appId"], creds["servicePrincipal"]["secret"])
+    auth = AuthorizationManagementClient(owner, creds["subscriptionId"])
+    sub_scope = f"/subscriptions/{creds['subscriptionId']}"
+
+    defs = list(auth.role_definitions.list(sub_scope, filter="roleName eq 'Key Vault Secrets User'"))
+    assert [d.role_name for d in defs] == ["Key Vault Secrets User"]
+    assert defs[0].name == "4633458b-17de-408a-b874-0445c86b69e6"
+    assert "Microsoft.KeyVault/vaults/secrets/getSecret/action" in defs[0].permissions[0].data_actions
+
+    sp = vaultlink_cli(vaultlink, "sp-create", "assignee", "--tenant", creds["tenantId"])
+    ResourceManagementClient(owner, creds["subscriptionId"]).resource_groups.create_or_update("rg-rbac", {"location": "eastus"})
+    group_scope = f"{sub_scope}/resourceGroups/rg-rbac"
+    contributor = f"{sub_scope}/providers/Microsoft.Authorization/roleDefinitions/b24988ac-6180-42a0-ab88-20f7382dd24c"
+    name = str(uuid.uuid4())
+    created = auth.role_assignments.create(group_scope, name, {
+        "role_definition_id": contributor, "principal_id": str(sp["objectId"]), "principal_type": "ServicePrincipal"})
+    assert created.scope.lower() == group_scope.lower() and created.principal_id == sp["objectId"]
+
+    # the new assignee can now write in that group, and only there
+    cred = ClientSecretCredential(creds["tenantId"], str(sp["appId"]), str(sp["secret"]))
+    rm = ResourceManagementClient(cred, creds["subscriptionId"])
+    assert rm.resource_groups.update("rg-rbac", {"tags": {"by": "contributor"}}).tags == {"by": "contributor"}
+    with pytest.raises(HttpResponseError) as err:
+        rm.resource_groups.create_or_update("rg-elsewhere", {"location": "eastus"})
+    assert err.value.error.code == "AuthorizationFailed"
+
+    listed = list(auth.role_assignments.list_for_scope(group_scope, filter=f"principalId eq '{sp['objectId']}'"))
+    assert [a.name for a in listed] == [name]
+    with pytest.raises(HttpResponseError) as err:
+        auth.role_assignments.create(group_scope, str(uuid.uuid4()), {
+            "role_definition_id": contributor, "principal_id": str(sp["objectId"])})
+    assert err.value.status_code == 409 and err.value.error.code == "RoleAssignmentExists"
+    with pytest.raises(HttpResponseError) as err:
+        auth.role_assignments.create(group_scope, str(uuid.uuid4()), {
+            "role_definition_id": contributor, "principal_id": "00000000-0000-0000-0000-000000000001"})
+    assert err.value.error.code == "PrincipalNotFound"
+
+    auth.role_assignments.delete(group_scope, name)
+    with pytest.raises(HttpResponseError) as err:
+        rm.resource_groups.update("rg-rbac", {"tags": {"by": "nobody"}})
+    assert err.value.error.code == "AuthorizationFailed"

@@ -141,6 +141,13 @@ class Directory:
     def users(self, tenant_id: str | None = None) -> list[dict[str, Any]]:
         return [r.body for r in self.store.list(USER) if tenant_id is None or r.body["tenantId"] == tenant_id]
 
+    def principal_by_object_id(self, object_id: str) -> dict[str, Any] | None:
+        """An app, managed identity or user by its object id (principals are few; a scan is fine)."""
+        for body in [*self.apps(), *self.users()]:
+            if body["objectId"].lower() == object_id.lower():
+                return body
+        return None
+
     def authenticate_app(self, app_id: str, secret: str) -> Principal | None:
         app = self.app(app_id)
         if app is None or not any(check_secret(secret, h) for h in app["secretHashes"]):
