@@ -26,6 +26,7 @@ class ResourceManager:
         self.resources = services.resources
         self.operations = services.operations
         self.authorizer = services.authorizer
+        self.hooks = services.hooks
 
     # ---- subscriptions, tenants, locations ------------------------------------------------------------
     def list_subscriptions(self, call: Call) -> Reply:
@@ -117,6 +118,8 @@ class ResourceManager:
             rec = tx.get(GROUP, group_key(sub, name))
             if rec is None:
                 raise errors.ResourceGroupNotFound(name=name)
+            for child in tx.list(RESOURCE, rec.key + "/"):
+                self.hooks.run(tx, ResourceId.parse(child.body["id"]), child.body)
             tx.delete_prefix(RESOURCE, rec.key + "/")
             self.authorizer.remove_under(tx, rec.key)
             tx.delete(GROUP, rec.key, expect=rec.version)

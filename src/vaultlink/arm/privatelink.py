@@ -1,0 +1,246 @@
+"""Private link connections: one state machine, seen from both sides.
+
+A private endpoint (Microsoft.Network) holds a connection to a private-link resource (a key vault); the
+resource holds a matching privateEndpointConnection. Both records change together, in the caller's
+transaction, so the endpoint's `privateLinkServiceConnectionState` and the vault's always agree.
+
+    Pending  -> Approved | Rejected       (the owner decides)
+    Approved -> Rejected
+    Rejected -> (never Approved again: remove the connection and create a new one)
+    any      -> Disconnected              (the owner removed it, or the resource was deleted)
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from vaultlink.arm.envelope import new_etag
+from vaultlink.arm.resources import RESOURCE
+from vaultlink.core import errors
+from vaultlink.core.ids import ResourceId
+from vaultlink.store import Transaction
+
+PENDING, APPROVED, REJECTED, DISCONNECTED = "Pending", "Approved", "Rejected", "Disconnected"
+STATES = (PENDING, APPROVED, REJECTED, DISCONNECTED)
+AUTO_APPROVED = "Auto-Approved"
+AWAITING = "Awaiting approval"
+
+
+class PrivateEndpointConnectionStateInvalid(errors.BadRequest):
+    """{message}"""
+
+    code = "BadRequest"
+
+
+class LinkedAuthorizationFailed(errors.AzureError):
+    """The client '{client}' with object id '{object_id}' has permission to perform action
+    'Microsoft.Network/privateEndpoints/write' on scope '{endpoint}'; however, it does not have permission to
+    perform action(s) '{action}' on the linked scope(s) '{target}' (respectively) or the linked scope(s) are
+    invalid."""
+
+    status = 403
+
+
+class PrivateEndpointLimitReached(errors.BadRequest):
+    """The private link resource '{target}' already has {limit} private endpoint connections, the most it can
+    have."""
+
+    code = "PrivateEndpointConnectionsLimitReached"
+
+
+@dataclass(frozen=True)
+class LinkTarget:
+    """A kind of resource that private endpoints can connect to."""
+
+    type: str
+    namespace: str
+    group_ids: tuple[str, ...]
+    required_members: tuple[str, ...]
+    zone_names: tuple[str, ...]
+    approval_action: str
+    connection_type: str
+    host_suffix: str
+    max_endpoints: int
+
+    def fqdns(self, name: str) -> list[str]:
+        return [f"{name.lower()}{self.host_suffix}"]
+
+
+KEY_VAULT = LinkTarget(
+    type="Microsoft.KeyVault/vaults",
+    namespace="Microsoft.KeyVault",
+    group_ids=("vault",),
+    required_members=("default",),
+    zone_names=("privatelink.vaultcore.azure.net",),
+    approval_action="Microsoft.KeyVault/vaults/privateEndpointConnectionsApproval/action",
+    connection_type="Microsoft.KeyVault/vaults/privateEndpointConnections",
+    host_suffix=".vault.azure.net",
+    max_endpoints=64,
+)
+
+TARGETS = {KEY_VAULT.type.lower(): KEY_VAULT}
+
+
+def target_for(rid: ResourceId) -> LinkTarget | None:
+    return TARGETS.get(rid.type.lower())
+
+
+def check_transition(current: str, wanted: str) -> None:
+    """Refuses a state change Azure refuses, with Azure's words where they are known."""
+    if wanted not in STATES:
+        raise errors.InvalidParameter(
+            f"The connection status '{wanted}' is invalid. It must be one of {', '.join(STATES)}."
+        )
+    if current == wanted:
+        return
+    if current == REJECTED and wanted == APPROVED:
+        raise PrivateEndpointConnectionStateInvalid(message="Approving rejected private endpoint connections is not supported.")
+    if current == DISCONNECTED:
+        raise PrivateEndpointConnectionStateInvalid(
+            message="The private endpoint connection is Disconnected and cannot change state; delete the private "
+            "endpoint and create a new one."
+        )
+    if wanted == PENDING:
+        raise PrivateEndpointConnectionStateInvalid(
+            message=f"A private endpoint connection in state '{current}' cannot be set back to 'Pending'."
+        )
+    if wanted == DISCONNECTED:
+        raise PrivateEndpointConnectionStateInvalid(
+            message="A private endpoint connection is disconnected by deleting it, not by setting its status."
+        )
+
+
+def state(status: str, description: str) -> dict[str, str]:
+    return {"status": status, "description": description, "actionsRequired": "None"}
+
+
+def connection_id(target: ResourceId, name: str) -> ResourceId:
+    return target.child("privateEndpointConnections", name)
+
+
+def connections_of(tx: Transaction, target: ResourceId) -> list[dict[str, Any]]:
+    prefix = target.key + "/privateendpointconnections/"
+    return [r.body for r in tx.list(RESOURCE, prefix)]
+
+
+def connect(
+    tx: Transaction, *, endpoint: ResourceId, target: ResourceId, manual: bool, request_message: str | None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """Creates the resource side of a new connection; returns its state (for the endpoint's side) and the
+    privateEndpointConnection record."""
+    kind = target_for(target)
+    assert kind is not None
+    existing = connections_of(tx, target)
+    if len(existing) >= kind.max_endpoints:
+        raise PrivateEndpointLimitReached(target=str(target), limit=kind.max_endpoints)
+    st = state(PENDING, request_message or AWAITING) if manual else state(APPROVED, AUTO_APPROVED)
+    name = f"{endpoint.name}.{uuid.uuid4()}"
+    rid = connection_id(target, name)
+    body = {
+        "id": str(rid),
+        "name": name,
+        "type": kind.connection_type,
+        "etag": new_etag(),
+        "properties": {
+            "privateEndpoint": {"id": str(endpoint)},
+            "privateLinkServiceConnectionState": st,
+            "provisioningState": "Succeeded",
+        },
+    }
+    tx.put(RESOURCE, rid.key, body, expect=0)
+    return st, body
+
+
+def _endpoint_connection(endpoint_body: dict[str, Any], target: ResourceId) -> dict[str, Any] | None:
+    props = endpoint_body.get("properties", {})
+    for collection in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        for conn in props.get(collection) or []:
+            service = ResourceId.try_parse(conn.get("properties", {}).get("privateLinkServiceId", ""))
+            if service is not None and service == target:
+                return dict(conn)
+    return None
+
+
+def _update_endpoint_side(tx: Transaction, endpoint: ResourceId, target: ResourceId, st: dict[str, str]) -> None:
+    rec = tx.get(RESOURCE, endpoint.key)
+    if rec is None:
+        return
+    body = dict(rec.body)
+    props = dict(body["properties"])
+    for collection in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        conns = []
+        for conn in props.get(collection) or []:
+            service = ResourceId.try_parse(conn.get("properties", {}).get("privateLinkServiceId", ""))
+            if service is not None and service == target:
+                conn = {**conn, "etag": new_etag(),
+                        "properties": {**conn["properties"], "privateLinkServiceConnectionState": dict(st)}}
+            conns.append(conn)
+        props[collection] = conns
+    body["properties"] = props
+    body["etag"] = new_etag()
+    tx.put(RESOURCE, rec.key, body, expect=rec.version)
+
+
+def set_state(tx: Transaction, connection: ResourceId, status: str, description: str | None) -> dict[str, Any]:
+    """The owner approves or rejects; both sides change."""
+    rec = tx.get(RESOURCE, connection.key)
+    if rec is None:
+        raise errors.ResourceNotFound(
+            f"The private endpoint connection '{connection.name}' was not found on '{connection.parent}'."
+        )
+    current = rec.body["properties"]["privateLinkServiceConnectionState"]
+    check_transition(current["status"], status)
+    st = state(status, description if description is not None else current.get("description", ""))
+    body = {**rec.body, "etag": new_etag(),
+            "properties": {**rec.body["properties"], "privateLinkServiceConnectionState": st, "provisioningState": "Succeeded"}}
+    tx.put(RESOURCE, rec.key, body, expect=rec.version)
+    target = connection.parent
+    assert target is not None
+    endpoint = ResourceId.parse(body["properties"]["privateEndpoint"]["id"])
+    _update_endpoint_side(tx, endpoint, target, st)
+    return body
+
+
+def remove_by_owner(tx: Transaction, connection: ResourceId) -> dict[str, Any] | None:
+    """The owner deletes the connection: the endpoint is left Disconnected, informative only."""
+    rec = tx.get(RESOURCE, connection.key)
+    if rec is None:
+        return None
+    tx.delete(RESOURCE, rec.key, expect=rec.version)
+    target = connection.parent
+    assert target is not None
+    endpoint = ResourceId.parse(rec.body["properties"]["privateEndpoint"]["id"])
+    _update_endpoint_side(tx, endpoint, target, state(DISCONNECTED, "Connection removed by the private link resource owner."))
+    return rec.body
+
+
+def endpoint_deleted(tx: Transaction, endpoint_body: dict[str, Any]) -> None:
+    """Deleting an endpoint removes its connection from every resource it was connected to."""
+    endpoint = ResourceId.parse(endpoint_body["id"])
+    props = endpoint_body.get("properties", {})
+    for collection in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
+        for conn in props.get(collection) or []:
+            target = ResourceId.try_parse(conn.get("properties", {}).get("privateLinkServiceId", ""))
+            if target is None:
+                continue
+            for pec in connections_of(tx, target):
+                if ResourceId.parse(pec["properties"]["privateEndpoint"]["id"]) == endpoint:
+                    tx.delete(RESOURCE, ResourceId.parse(pec["id"]).key)
+
+
+def target_deleted(tx: Transaction, target: ResourceId) -> None:
+    """Deleting the resource leaves every endpoint connected to it Disconnected, and drops its connections."""
+    for pec in connections_of(tx, target):
+        endpoint = ResourceId.parse(pec["properties"]["privateEndpoint"]["id"])
+        _update_endpoint_side(tx, endpoint, target, state(DISCONNECTED, "The private link resource was deleted."))
+        tx.delete(RESOURCE, ResourceId.parse(pec["id"]).key)
+
+
+def endpoint_state(endpoint_body: dict[str, Any], target: ResourceId) -> dict[str, str] | None:
+    conn = _endpoint_connection(endpoint_body, target)
+    if conn is None:
+        return None
+    st: dict[str, str] = conn["properties"]["privateLinkServiceConnectionState"]
+    return st
