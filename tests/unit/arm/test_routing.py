@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from vaultlink.arm import versions
+from vaultlink.arm.app import scope_of
+from vaultlink.arm.routing import Call, Reply, Route, Router
+from vaultlink.core import errors
+
+
+def op(name: str):  # type: ignore[no-untyped-def]
+    def run(call: Call) -> Reply:
+        return Reply(200, name)
+    return run
+
+
+ROUTER = Router([
+    Route("GET", "/subscriptions/{s}/providers/{namespace}", op("provider")),
+    Route("POST", "/subscriptions/{s}/providers/{namespace}/register", op("register")),
+    Route("GET", "/subscriptions/{s}/providers/{namespace}/{type}", op("generic")),
+    Route("GET", "/subscriptions/{s}/providers/Microsoft.KeyVault/vaults", op("vaults")),
+])
+
+
+def test_literal_segments_win_and_compare_case_insensitively() -> None:
+    route, params = ROUTER.find("GET", "/SUBSCRIPTIONS/x/PROVIDERS/microsoft.keyvault/VAULTS")
+    assert route.operation.__name__ == "run" and params == {"s": "x"}
+    assert ROUTER.find("GET", "/subscriptions/x/providers/Microsoft.KeyVault/vaults")[0].template.endswith("/vaults")
+    assert ROUTER.find("GET", "/subscriptions/x/providers/Microsoft.Network/things")[1]["type"] == "things"
+
+
+def test_method_and_path_errors() -> None:
+    with pytest.raises(errors.HttpMethodNotSupported):
+        ROUTER.find("DELETE", "/subscriptions/x/providers/Microsoft.KeyVault")
+    with pytest.raises(errors.PathNotFound):
+        ROUTER.find("GET", "/nothing/here")
+    assert ROUTER.find("HEAD", "/subscriptions/x/providers/ns")[0].method == "GET"
+
+
+def test_scope_of_strips_to_the_resource_acted_on() -> None:
+    assert scope_of("/subscriptions/s/providers/Microsoft.KeyVault/register") == "/subscriptions/s"
+    assert scope_of("/subscriptions/s/resourcegroups/rg/providers/Microsoft.Network/virtualNetworks") == "/subscriptions/s/resourceGroups/rg"
+    assert scope_of("/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v/accessPolicies/add").endswith("/vaults/v/accessPolicies/add")
+
+
+def test_api_versions() -> None:
+    assert versions.check("Microsoft.Resources", "2021-04-01", "resourceGroups") == "2021-04-01"
+    with pytest.raises(errors.MissingApiVersionParameter):
+        versions.check("Microsoft.Resources", None, "resourceGroups")
+    with pytest.raises(errors.InvalidApiVersionParameter):
+        versions.check("Microsoft.Resources", "2013-01-01", "resourceGroups")
+    with pytest.raises(errors.NoRegisteredProviderFound):
+        versions.check("Microsoft.Network", "2099-01-01", "Microsoft.Network/virtualNetworks")
+    # a release newer than the table but not in the future is accepted, so a new SDK is not refused
+    assert versions.check("Microsoft.Network", "2026-01-01", "Microsoft.Network/virtualNetworks") == "2026-01-01"
+
+
+def test_error_messages_fill_their_templates() -> None:
+    e = errors.ResourceGroupNotFound(name="rg1")
+    assert e.code == "ResourceGroupNotFound" and e.status == 404
+    assert e.envelope() == {"error": {"code": "ResourceGroupNotFound", "message": "Resource group 'rg1' could not be found."}}
