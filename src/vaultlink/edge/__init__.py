@@ -3,7 +3,10 @@
 Owns: every byte a client sends over TCP to the proxy port. It decides the caller's location (from the proxy
 credential), terminates TLS with a leaf certificate minted for the requested Azure host, speaks HTTP/1.1
 with keep-alive, and hands each request to the ASGI app that serves that host. May import: network, core.
-Start with `proxy.py` (the connection's life: CONNECT, direct TLS or plain HTTP), then `http.py` and `ca.py`.
+Start with `proxy.py` (the connection's life: CONNECT, direct TLS or plain HTTP), then `http.py` (HTTP/1.1
+into ASGI apps), `response.py` (framing the answer), `tls.py` (TLS over memory BIOs), `ca.py` (the CA and
+per-host leaves) and `routing.py` (`Refusal`, the `route`/`locate` shapes the runtime supplies, `HostRoutes`).
+`types.py` names the shapes.
 """
 
 from vaultlink.edge.ca import CertificateAuthority

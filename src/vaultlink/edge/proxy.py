@@ -1,0 +1,332 @@
+"""The edge's listener: one port, three ways in, one connection's life each.
+
+A connection's first bytes decide what it is:
+
+1. `CONNECT host:port HTTP/1.x` (HTTP/1.0 without headers from Python 3.11 clients, HTTP/1.1 with headers
+   from the rest): the proxy credential gives the location (`locate`), the host gives the app (`route`); the
+   edge answers `200 Connection Established`, terminates TLS with a leaf certificate for that host, and
+   serves HTTP/1.1 over the tunnel to that app for as long as the client keeps it.
+2. A TLS ClientHello (first byte 0x16): direct TLS, the certificate chosen by SNI; the caller is on the
+   internet (`locate(None)`) and each request goes where its Host header says.
+3. Anything else is plain HTTP: absolute-form proxy requests (`GET http://host/path`) are routed by that
+   host, with the location their Proxy-Authorization gives; origin-form requests by their Host header.
+
+Nothing is ever dialled: a host no app serves is refused with a reason that names it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from typing import Self, cast
+
+from vaultlink.edge.ca import CertificateAuthority
+from vaultlink.edge.http import Dispatch, HttpSession, Request, Target, split_authority
+from vaultlink.edge.response import PROXY_AUTHENTICATE
+from vaultlink.edge.routing import Locate, Refusal, Route
+from vaultlink.edge.tls import TlsLayer
+from vaultlink.network.location import Location
+
+log = logging.getLogger("vaultlink.edge")
+
+BACKLOG = 1024
+MAX_CONNECT_HEAD = 16 * 1024
+CONNECT_ESTABLISHED = b"HTTP/1.1 200 Connection Established\r\n\r\n"
+TLS_HANDSHAKE = 0x16
+
+
+class Edge:
+    """vaultlink's HTTPS proxy: the one door every client's HTTP traffic comes through."""
+
+    def __init__(
+        self,
+        *,
+        ca: CertificateAuthority,
+        route: Route,
+        locate: Locate,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        max_body_bytes: int = 4 * 1024 * 1024,
+        idle_timeout: float = 300.0,
+    ) -> None:
+        self.ca = ca
+        self.route = route
+        self.locate = locate
+        self.max_body_bytes = max_body_bytes
+        self.idle_timeout = idle_timeout
+        """Seconds a connection may sit with no request in flight and no byte received before it is closed."""
+        self._host = host
+        self._port = port
+        self._server: asyncio.Server | None = None
+        self._connections: set[_Connection] = set()
+        self.sni_context = ca.ssl_context_by_sni()
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def port(self) -> int:
+        """The bound port (the one the OS chose, when constructed with port 0 and started)."""
+        return self._port
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(
+            lambda: _Connection(self), self._host, self._port, backlog=BACKLOG, reuse_address=True
+        )
+        self._port = self._server.sockets[0].getsockname()[1]
+        log.info("edge listening on %s:%d", self._host, self._port)
+
+    async def close(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.close()
+        for connection in list(self._connections):
+            connection.abort()
+        await server.wait_closed()
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: sniff its first bytes, then feed a TLS layer and/or an HTTP session."""
+
+    def __init__(self, edge: Edge) -> None:
+        self._edge = edge
+        self._transport: asyncio.Transport | None = None
+        self._client: tuple[str, int] = ("", 0)
+        self._buffer = b""
+        self._tls: TlsLayer | None = None
+        self._session: HttpSession | None = None
+        self._receive = self._sniff
+        self._heard = False
+        self._idle_handle: asyncio.TimerHandle | None = None
+        self._internet: Location | Refusal | None = None
+        self._targets: dict[tuple[str, int | None], Target] = {}
+
+    # ---- asyncio.Protocol ------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports do not subclass asyncio.Transport, but they are one
+        self._transport = transport = cast(asyncio.Transport, transport)
+        peer = transport.get_extra_info("peername")
+        if peer:
+            self._client = (str(peer[0]), int(peer[1]))
+        self._edge._connections.add(self)
+        self._idle_handle = asyncio.get_running_loop().call_later(self._edge.idle_timeout, self._check_idle)
+
+    def data_received(self, data: bytes) -> None:
+        self._heard = True
+        try:
+            self._receive(data)
+        except Exception:
+            log.exception("edge: unexpected failure on the connection from %s:%d", *self._client)
+            self.abort()
+
+    def eof_received(self) -> bool:
+        if self._session is None:
+            return False  # nothing asked yet: close
+        self._session.feed_eof()
+        return True  # keep the write side open to answer what was asked
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if exc is not None:
+            log.debug("connection from %s:%d lost: %s", *self._client, exc)
+        self._edge._connections.discard(self)
+        if self._idle_handle is not None:
+            self._idle_handle.cancel()
+        if self._session is not None:
+            self._session.connection_lost()
+        self._receive = self._ignore
+
+    def pause_writing(self) -> None:
+        if self._session is not None:
+            self._session.pause_writing()
+
+    def resume_writing(self) -> None:
+        if self._session is not None:
+            self._session.resume_writing()
+
+    def abort(self) -> None:
+        if self._transport is not None:
+            self._transport.abort()
+
+    # ---- the first bytes -------------------------------------------------------------------------------
+
+    def _sniff(self, data: bytes) -> None:
+        buffer = self._buffer + data if self._buffer else data
+        self._buffer = b""
+        transport = self._transport
+        assert transport is not None
+        if buffer[0] == TLS_HANDSHAKE:
+            self._start_tls(self._edge.sni_context, self._dispatch_direct)
+            self._receive_tls(buffer)
+        elif buffer.startswith(b"CONNECT "):
+            end = buffer.find(b"\r\n\r\n")
+            if end >= 0:
+                self._connect(buffer[:end], buffer[end + 4 :])
+            elif len(buffer) > MAX_CONNECT_HEAD:
+                self._refuse(Refusal(431, "The CONNECT request's head is too large"))
+            else:
+                self._buffer = buffer
+        elif len(buffer) < 8 and b"CONNECT ".startswith(buffer):
+            self._buffer = buffer  # maybe a CONNECT arriving a byte at a time
+        else:
+            session = HttpSession(
+                _TransportPipe(transport),
+                self._dispatch_plain,
+                scheme="http",
+                client=self._client,
+                max_body_bytes=self._edge.max_body_bytes,
+            )
+            self._session = session
+            self._receive = session.feed
+            session.feed(buffer)
+
+    def _connect(self, head: bytes, rest: bytes) -> None:
+        lines = head.split(b"\r\n")
+        words = lines[0].split()
+        if len(words) != 3 or not words[2].startswith(b"HTTP/1."):
+            self._refuse(Refusal(400, "The CONNECT request is malformed"))
+            return
+        host, port = split_authority(words[1].decode("latin-1"))
+        if not host:
+            self._refuse(Refusal(400, "The CONNECT request names no host"))
+            return
+        authorization = None
+        for line in lines[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"proxy-authorization":
+                authorization = value.strip().decode("latin-1")
+        location = self._edge.locate(authorization)
+        if isinstance(location, Refusal):
+            self._refuse(location)
+            return
+        app = self._edge.route(host, location)
+        if isinstance(app, Refusal):
+            log.info("CONNECT %s from %s refused: %s", host, location.describe(), app.reason)
+            self._refuse(app)
+            return
+        context = self._edge.ca.ssl_context_for(host)
+        target = Target(app, location, host, port or 443)
+        assert self._transport is not None
+        self._transport.write(CONNECT_ESTABLISHED)
+        self._start_tls(context, lambda request: target)
+        if rest:
+            self._receive_tls(rest)
+
+    def _refuse(self, refusal: Refusal) -> None:
+        """Answer the connection's only request with a refusal, and close."""
+        body = refusal.reason.encode("utf-8") + b"\n"
+        authenticate = PROXY_AUTHENTICATE if refusal.status == 407 else b""
+        head = (
+            b"HTTP/1.1 %d %s\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: %d\r\n%s"
+            b"connection: close\r\n\r\n" % (refusal.status, refusal.phrase, len(body), authenticate)
+        )
+        assert self._transport is not None
+        self._transport.write(head + body)
+        self._transport.close()
+        self._receive = self._ignore
+
+    # ---- TLS -------------------------------------------------------------------------------------------
+
+    def _start_tls(self, context: ssl.SSLContext, dispatch: Dispatch) -> None:
+        assert self._transport is not None
+        self._tls = TlsLayer(self._transport, context)
+        self._session = HttpSession(
+            self._tls, dispatch, scheme="https", client=self._client, max_body_bytes=self._edge.max_body_bytes
+        )
+        self._receive = self._receive_tls
+
+    def _receive_tls(self, data: bytes) -> None:
+        tls, session = self._tls, self._session
+        assert tls is not None and session is not None
+        try:
+            plaintext = tls.feed(data)
+        except ssl.SSLError as error:
+            log.debug("TLS from %s:%d failed: %s", *self._client, error)
+            self._receive = self._ignore
+            assert self._transport is not None
+            self._transport.close()
+            return
+        if plaintext:
+            session.feed(plaintext)
+        if tls.peer_closed:
+            session.feed_eof()
+
+    def _ignore(self, data: bytes) -> None:
+        pass
+
+    # ---- where each request goes -------------------------------------------------------------------------
+
+    def _dispatch_direct(self, request: Request) -> Target | Refusal:
+        """Direct TLS: the caller is on the internet, and the Host header names the app."""
+        key = (request.host, request.port)
+        target = self._targets.get(key)
+        if target is not None:
+            return target
+        if not request.host:
+            return Refusal(400, "The request names no host: send a Host header")
+        if self._internet is None:
+            self._internet = self._edge.locate(None)
+        if isinstance(self._internet, Refusal):
+            return self._internet
+        app = self._edge.route(request.host, self._internet)
+        if isinstance(app, Refusal):
+            return app
+        target = self._targets[key] = Target(app, self._internet, request.host, request.port or 443)
+        return target
+
+    def _dispatch_plain(self, request: Request) -> Target | Refusal:
+        """Plain HTTP: a proxy request (absolute form) names its caller by its credential; a direct one is
+        the internet's."""
+        if not request.host:
+            return Refusal(400, "The request names no host: send a Host header")
+        location = self._edge.locate(request.proxy_authorization if request.absolute else None)
+        if isinstance(location, Refusal):
+            return location
+        app = self._edge.route(request.host, location)
+        if isinstance(app, Refusal):
+            return app
+        return Target(app, location, request.host, request.port or 80)
+
+    def _check_idle(self) -> None:
+        if self._transport is None or self._transport.is_closing():
+            return
+        if not self._heard and (self._session is None or self._session.idle):
+            log.debug("closing the idle connection from %s:%d", *self._client)
+            self._transport.close()
+            return
+        self._heard = False
+        self._idle_handle = asyncio.get_running_loop().call_later(self._edge.idle_timeout, self._check_idle)
+
+
+class _TransportPipe:
+    """The `Pipe` of a plain-text connection."""
+
+    __slots__ = ("_transport", "close", "write")
+
+    def __init__(self, transport: asyncio.Transport) -> None:
+        self._transport = transport
+        self.write = transport.write
+        self.close = transport.close
+
+    def shutdown_write(self) -> None:
+        if self._transport.can_write_eof() and not self._transport.is_closing():
+            self._transport.write_eof()
+
+    def pause_reading(self) -> None:
+        if not self._transport.is_closing():
+            self._transport.pause_reading()
+
+    def resume_reading(self) -> None:
+        if not self._transport.is_closing():
+            self._transport.resume_reading()
