@@ -9,16 +9,13 @@ with its traceback and answered as InternalServerError with the request id, neve
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
-from urllib.parse import parse_qsl, unquote
 
 from vaultlink.arm import versions
 from vaultlink.arm.routing import Call, Reply, Route, Router
-from vaultlink.core import errors
+from vaultlink.core import errors, web
+from vaultlink.core.web import Receive, Scope, Send
 from vaultlink.core.ids import ResourceId
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
@@ -33,10 +30,6 @@ ARM_AUDIENCES = (
     "https://management.azure.com/",
     "https://management.azure.com",
 )
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class ArmApp:
@@ -56,7 +49,7 @@ class ArmApp:
             return
         request_id = str(uuid.uuid4())
         try:
-            body = await self._read_body(receive)
+            body = await web.read_body(receive, self.max_body)
             reply = self.handle(scope, body, request_id)
         except errors.AzureError as e:
             reply = Reply(e.status, e.envelope())
@@ -66,31 +59,17 @@ class ArmApp:
             reply = Reply(e2.status, e2.envelope())
         await _send(send, reply, request_id, scope["method"] == "HEAD")
 
-    async def _read_body(self, receive: Receive) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                raise errors.RequestEntityTooLarge(size=size, limit=self.max_body)
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(chunks)
-
     def handle(self, scope: Scope, body: bytes, request_id: str) -> Reply:
         method: str = scope["method"]
-        path = unquote(scope["path"])
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        ext = scope.get("extensions", {}).get("vaultlink", {})
-        host = headers.get("host", "management.azure.com").split(":")[0]
+        path = web.path_of(scope)
+        query = web.query_of(scope)
+        headers = web.headers_of(scope)
+        host = web.host_of(headers, "management.azure.com")
 
         route, params = self.router.find(method, path)
         call = Call(
             method=method, path=path, params=params, query=query, headers=headers, body=body, host=host,
-            location=ext.get("location", INTERNET), request_id=request_id,
+            location=web.extension(scope, "location", INTERNET), request_id=request_id,
         )
         namespace = params["namespace"] if route.namespace == "{namespace}" else route.namespace
         call.api_version = versions.check(
@@ -139,17 +118,11 @@ def scope_of(path: str) -> str:
 
 
 async def _send(send: Send, reply: Reply, request_id: str, head: bool) -> None:
-    payload = b"" if reply.body is None else json.dumps(reply.body, separators=(",", ":")).encode()
     headers = [
-        (b"content-type", b"application/json; charset=utf-8"),
-        (b"content-length", str(len(payload)).encode()),
         (b"cache-control", b"no-cache"),
         (b"x-ms-request-id", request_id.encode()),
         (b"x-ms-correlation-request-id", request_id.encode()),
         (b"x-ms-routing-request-id", f"LOCAL:{request_id}".encode()),
     ]
-    if reply.body is None:
-        headers = headers[1:]
     headers += [(k.lower().encode(), v.encode()) for k, v in reply.headers.items()]
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if head else payload})
+    await web.send_json(send, reply.status, reply.body, headers, head=head)

@@ -1,9 +1,5 @@
-"""Routes are data: a method, a path template, the operation, and the namespace whose api-versions apply.
-
-Templates are matched segment by segment; literal segments compare case-insensitively (ARM ignores case in
-paths), `{name}` captures one segment. When several templates match, the one with more literal segments wins,
-so `/providers/{ns}/register` beats `/providers/{ns}/{type}`.
-"""
+"""Routes are data: a method, a path template (matched by core.paths), the operation, the namespace whose
+api-versions apply, and the RBAC action it needs."""
 
 from __future__ import annotations
 
@@ -14,6 +10,7 @@ from typing import Any
 from urllib.parse import quote
 
 from vaultlink.core import errors
+from vaultlink.core.paths import PathTable
 from vaultlink.identity.tokens import Caller
 from vaultlink.network.location import INTERNET, Location
 
@@ -79,40 +76,11 @@ class Route:
     action: str | None = None
     """The RBAC action checked before the operation runs ({param} placeholders are filled from the path);
     None for calls that list only what the caller may see anyway."""
-    segments: tuple[str, ...] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "segments", tuple(s for s in self.template.split("/") if s))
-
-    @property
-    def literals(self) -> int:
-        return sum(1 for s in self.segments if not s.startswith("{"))
-
-    def match(self, parts: list[str]) -> dict[str, str] | None:
-        if len(parts) != len(self.segments):
-            return None
-        params: dict[str, str] = {}
-        for seg, part in zip(self.segments, parts, strict=True):
-            if seg.startswith("{"):
-                params[seg[1:-1]] = part
-            elif seg.lower() != part.lower():
-                return None
-        return params
 
 
 class Router:
     def __init__(self, routes: list[Route]) -> None:
-        self._by_length: dict[int, list[Route]] = {}
-        for r in sorted(routes, key=lambda r: -r.literals):
-            self._by_length.setdefault(len(r.segments), []).append(r)
+        self._table = PathTable((r.method, r.template, r) for r in routes)
 
     def find(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
-        parts = [p for p in path.split("/") if p]
-        matches = [(r, m) for r in self._by_length.get(len(parts), []) if (m := r.match(parts)) is not None]
-        for wanted in (method, "GET") if method == "HEAD" else (method,):
-            for route, params in matches:  # already ordered: more literal segments first
-                if route.method == wanted:
-                    return route, params
-        if matches:
-            raise errors.HttpMethodNotSupported(method=method, path=path)
-        raise errors.PathNotFound(path=path)
+        return self._table.find(method, path)
