@@ -160,12 +160,30 @@ def client_info(object_id: str, tenant_id: str) -> str:
 
 
 class TokenVerifier:
-    """Checks signature, expiry, audience and issuer; raises the ARM 401 errors, returns a Caller."""
+    """Checks signature, expiry, audience and issuer; raises the ARM 401 errors, returns a Caller.
+
+    A token that verified once is remembered until it expires: clients send the same token for an hour, and
+    the RSA check is most of a request's cost otherwise.
+    """
+
+    CACHE_LIMIT = 10_000
 
     def __init__(self, key: SigningKey) -> None:
         self.key = key
+        self._verified: dict[tuple[str, tuple[str, ...]], Caller] = {}
 
     def verify(self, authorization: str | None, audiences: tuple[str, ...]) -> Caller:
+        if authorization:
+            known = self._verified.get((authorization, audiences))
+            if known is not None and float(known.claims["exp"]) > clock.now():
+                return known
+        caller = self._verify(authorization, audiences)
+        if len(self._verified) >= self.CACHE_LIMIT:
+            self._verified.clear()
+        self._verified[(authorization or "", audiences)] = caller
+        return caller
+
+    def _verify(self, authorization: str | None, audiences: tuple[str, ...]) -> Caller:
         if not authorization:
             raise errors.AuthenticationFailed()
         scheme, _, token = authorization.partition(" ")
