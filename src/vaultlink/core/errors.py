@@ -16,6 +16,7 @@ class AzureError(Exception):
     status: ClassVar[int] = 500
     code: ClassVar[str] = ""
     inner_code: ClassVar[str | None] = None
+    _declared: ClassVar[bool] = False
 
     def __init__(self, message: str | None = None, *, target: str | None = None, **fields: Any) -> None:
         template = " ".join((type(self).__doc__ or "").split())
@@ -25,8 +26,12 @@ class AzureError(Exception):
         super().__init__(self.message)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """A class that declares `code` names a family (Forbidden, BadParameter): its subclasses keep that code
+        and differ in message and inner code. Otherwise the class name is the code."""
         super().__init_subclass__(**kwargs)
-        if "code" not in cls.__dict__:
+        if "code" in cls.__dict__:
+            cls._declared = True
+        elif not getattr(cls, "_declared", False):
             cls.code = cls.__name__
 
     def envelope(self) -> dict[str, Any]:
