@@ -1,0 +1,191 @@
+"""resolve(topology, view, name, type) -> Answer: what Azure DNS answers from a place.
+
+`view` is the virtual network whose Azure-provided resolver asks (None: the internet). Public names follow
+Key Vault's CNAME chain; once a vault has an approved private endpoint, its chain passes through
+`<vault>.privatelink.vaultcore.azure.net`, and a network linked to a private zone of that name gets the zone's
+record there instead of the public answer (or NXDOMAIN when the zone has no record, unless the link's
+resolution policy is NxDomainRedirect). Every hop is explained in `reasons`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from vaultlink.network.topology import PrivateZone, Topology, public_cluster, region_address
+
+VAULT_ZONE = "vault.azure.net"
+CORE_ZONE = "vaultcore.azure.net"
+PRIVATELINK_ZONE = "privatelink.vaultcore.azure.net"
+PUBLIC_TTL = 60
+MAX_HOPS = 10
+AZURE_SOA = ("ns1-01.azure-dns.com", "azuredns-hostmaster.microsoft.com", 1, 3600, 300, 2419200, 300)
+PRIVATE_SOA = ("azureprivatedns.net", "azureprivatedns-host.microsoft.com", 1, 3600, 300, 2419200, 10)
+
+
+@dataclass(frozen=True)
+class RR:
+    name: str
+    type: str
+    ttl: int
+    value: str
+
+
+@dataclass(frozen=True)
+class Soa:
+    zone: str
+    mname: str
+    rname: str
+    serial: int
+    refresh: int
+    retry: int
+    expire: int
+    minimum: int
+    ttl: int = 300
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    type: str
+    rcode: str  # NOERROR, NXDOMAIN, REFUSED
+    records: tuple[RR, ...] = ()
+    authority: Soa | None = None
+    reasons: tuple[str, ...] = ()
+
+    @property
+    def addresses(self) -> list[str]:
+        return [r.value for r in self.records if r.type in ("A", "AAAA")]
+
+    @property
+    def aliases(self) -> list[str]:
+        return [r.name for r in self.records if r.type == "CNAME"]
+
+
+def _zone_for(zones: list[tuple[PrivateZone, str]], name: str) -> tuple[PrivateZone, str] | None:
+    """The longest linked zone containing the name."""
+    best: tuple[PrivateZone, str] | None = None
+    for zone, policy in zones:
+        z = zone.name
+        if (name == z or name.endswith("." + z)) and (best is None or len(z) > len(best[0].name)):
+            best = (zone, policy)
+    return best
+
+
+def _relative(name: str, zone: str) -> str:
+    return "@" if name == zone else name[: -len(zone) - 1]
+
+
+def _zone_soa(zone: PrivateZone) -> Soa:
+    rec = zone.records.get(("@", "SOA"))
+    if rec is not None and rec.values:
+        parts = rec.values[0].split()
+        if len(parts) == 7:
+            serial, refresh, retry, expire, minimum = (int(p) for p in parts[2:])
+            return Soa(zone.name, parts[0], parts[1], serial, refresh, retry, expire, minimum, ttl=rec.ttl)
+    return Soa(zone.name, *PRIVATE_SOA, ttl=3600)
+
+
+def _public_soa(name: str) -> Soa:
+    zone = VAULT_ZONE if name.endswith(VAULT_ZONE) else CORE_ZONE if name.endswith(CORE_ZONE) else name
+    return Soa(zone, *AZURE_SOA)
+
+
+def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") -> Answer:
+    name = qname.lower().rstrip(".")
+    qtype = qtype.upper()
+    zones = []
+    if view is not None:
+        for zone in topology.zones:
+            link = zone.link_for(view)
+            if link is not None:
+                zones.append((zone, link.resolution_policy))
+    records: list[RR] = []
+    reasons: list[str] = []
+    where = f"virtual network {view}" if view else "the internet"
+    for _ in range(MAX_HOPS):
+        hit = _zone_for(zones, name)
+        if hit is not None:
+            zone, policy = hit
+            rel = _relative(name, zone.name)
+            wanted = zone.records.get((rel, qtype))
+            cname = zone.records.get((rel, "CNAME"))
+            if wanted is not None:
+                records += [RR(name, qtype, wanted.ttl, v) for v in wanted.values]
+                reasons.append(f"{name}: the private zone {zone.name}, linked to {where}, has a {qtype} record")
+                return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
+            if cname is not None and qtype != "CNAME":
+                records.append(RR(name, "CNAME", cname.ttl, cname.values[0]))
+                reasons.append(f"{name}: the private zone {zone.name} has a CNAME to {cname.values[0]}")
+                name = cname.values[0].lower().rstrip(".")
+                continue
+            if any(k[0] == rel for k in zone.records):
+                reasons.append(f"{name}: the private zone {zone.name} has this name but no {qtype} record")
+                return Answer(qname, qtype, "NOERROR", tuple(records), _zone_soa(zone), tuple(reasons))
+            if policy == "NxDomainRedirect":
+                reasons.append(f"{name}: no record in the private zone {zone.name}; its link's resolution policy "
+                               "NxDomainRedirect falls back to public resolution")
+            else:
+                reasons.append(f"{name}: the private zone {zone.name} is linked to {where} but has no record "
+                               f"'{rel}', so Azure DNS answers NXDOMAIN (add the A record, or set the link's "
+                               "resolution policy to NxDomainRedirect)")
+                return Answer(qname, qtype, "NXDOMAIN", tuple(records), _zone_soa(zone), tuple(reasons))
+        step = _public_step(topology, name, qtype, reasons)
+        if step is None:
+            return Answer(qname, qtype, "NXDOMAIN", tuple(records), _public_soa(name), tuple(reasons))
+        if step == "REFUSED":
+            return Answer(qname, qtype, "REFUSED", tuple(records), None, tuple(reasons))
+        if step == "NODATA" or isinstance(step, str):
+            return Answer(qname, qtype, "NOERROR", tuple(records), _public_soa(name), tuple(reasons))
+        rr = step
+        if rr.type == "CNAME" and qtype != "CNAME":
+            records.append(rr)
+            name = rr.value
+            continue
+        if rr.type == qtype:
+            records.append(rr)
+            return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
+        return Answer(qname, qtype, "NOERROR", tuple(records), _public_soa(name), tuple(reasons))
+    reasons.append("the CNAME chain is too long")
+    return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
+
+
+def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) -> RR | str | None:
+    """One hop of public DNS: the next record for `name`; None for NXDOMAIN, "NODATA" for a name without
+    records of that type, "REFUSED" outside Azure."""
+    if name.endswith("." + PRIVATELINK_ZONE):
+        vault = topology.vaults.get(name[: -len(PRIVATELINK_ZONE) - 1])
+        if vault is None or not _has_approved(topology, vault.id):
+            reasons.append(f"{name}: public DNS has no such name (no vault with an approved private endpoint)")
+            return None
+        cluster, _ = public_cluster(vault.region)
+        reasons.append(f"{name}: public DNS points the privatelink name back at the vault's public front end")
+        return RR(name, "CNAME", PUBLIC_TTL, cluster)
+    if name.endswith("." + VAULT_ZONE) and name.count(".") == 3:
+        vault = topology.vaults.get(name.split(".", 1)[0])
+        if vault is None:
+            reasons.append(f"{name}: no key vault has this name, so public DNS answers NXDOMAIN")
+            return None
+        if _has_approved(topology, vault.id):
+            reasons.append(f"{name}: the vault has an approved private endpoint, so its public name is an alias of "
+                           f"{vault.name}.{PRIVATELINK_ZONE}")
+            return RR(name, "CNAME", PUBLIC_TTL, f"{vault.name}.{PRIVATELINK_ZONE}")
+        cluster, _ = public_cluster(vault.region)
+        reasons.append(f"{name}: the vault's public name is an alias of its region's front end {cluster}")
+        return RR(name, "CNAME", PUBLIC_TTL, cluster)
+    for region in {v.region for v in topology.vaults.values()} | {"eastus"}:
+        cluster, front = public_cluster(region)
+        if name == cluster:
+            return RR(name, "CNAME", PUBLIC_TTL, front)
+        if name == front:
+            reasons.append(f"{name}: the region's Key Vault front end has the public address {region_address(region)}")
+            return RR(name, "A", PUBLIC_TTL, region_address(region)) if qtype == "A" else "NODATA"
+    if name.endswith(VAULT_ZONE) or name.endswith(CORE_ZONE):
+        reasons.append(f"{name}: no such name in Azure's public zones")
+        return None
+    reasons.append(f"{name}: vaultlink answers only the Key Vault names it serves and names in linked private zones; "
+                   "nothing is forwarded outside this machine")
+    return "REFUSED"
+
+
+def _has_approved(topology: Topology, vault_id: str) -> bool:
+    return any(c.status == "Approved" for _, c in topology.vault_endpoints(vault_id))

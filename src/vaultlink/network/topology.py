@@ -1,0 +1,141 @@
+"""A snapshot of the network as the model sees it: plain frozen values, built by the runtime from the
+control plane's records, read by resolve, route and admit.
+
+Everything is keyed the way Azure keys it: resource ids lower-cased (`key`), names lower-cased where DNS
+compares them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+from vaultlink.core.regions import REGIONS
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    prefixes: tuple[str, ...]
+    service_endpoints: tuple[str, ...] = ()
+    """Service names with an endpoint on this subnet, e.g. Microsoft.KeyVault."""
+
+    @property
+    def vnet(self) -> str:
+        return self.id.rsplit("/subnets/", 1)[0]
+
+    def contains(self, ip: str) -> bool:
+        addr = ipaddress.ip_address(ip)
+        return any(addr in ipaddress.ip_network(p, strict=False) for p in self.prefixes)
+
+
+@dataclass(frozen=True)
+class VirtualNetwork:
+    id: str
+    prefixes: tuple[str, ...]
+    dns_servers: tuple[str, ...] = ()
+    peers: tuple[str, ...] = ()
+    """Ids of virtual networks peered with this one (traffic flows both ways once both sides peer)."""
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A private endpoint's connection to a vault, with its approval state."""
+
+    vault_id: str
+    status: str
+
+
+@dataclass(frozen=True)
+class PrivateEndpoint:
+    id: str
+    subnet: str
+    address: str
+    connections: tuple[Connection, ...]
+
+
+@dataclass(frozen=True)
+class Machine:
+    id: str
+    name: str
+    subnet: str
+    address: str
+    public_address: str
+
+
+@dataclass(frozen=True)
+class Record:
+    type: str
+    ttl: int
+    values: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ZoneLink:
+    vnet: str
+    resolution_policy: str = "Default"
+
+
+@dataclass(frozen=True)
+class PrivateZone:
+    id: str
+    name: str
+    links: tuple[ZoneLink, ...]
+    records: dict[tuple[str, str], Record] = field(default_factory=dict)
+    """(relative name lower-cased, '@' for the apex; record type) -> record."""
+
+    def link_for(self, vnet: str) -> ZoneLink | None:
+        for link in self.links:
+            if link.vnet == vnet:
+                return link
+        return None
+
+
+@dataclass(frozen=True)
+class Vault:
+    name: str
+    id: str
+    region: str
+    public_network_access: str = "Enabled"
+    default_action: str = "Allow"
+    bypass: str = "AzureServices"
+    ip_rules: tuple[str, ...] = ()
+    vnet_rules: tuple[str, ...] = ()
+    """Subnet ids (lower-cased) allowed through the firewall by virtual network rules."""
+
+
+@dataclass(frozen=True)
+class Topology:
+    vnets: dict[str, VirtualNetwork] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    endpoints: tuple[PrivateEndpoint, ...] = ()
+    machines: dict[str, Machine] = field(default_factory=dict)
+    zones: tuple[PrivateZone, ...] = ()
+    vaults: dict[str, Vault] = field(default_factory=dict)
+    """By lower-cased vault name."""
+
+    def vault_endpoints(self, vault_id: str) -> list[tuple[PrivateEndpoint, Connection]]:
+        return [(pe, c) for pe in self.endpoints for c in pe.connections if c.vault_id == vault_id]
+
+    def reachable_vnets(self, vnet: str) -> set[str]:
+        """A network and the networks peered with it both ways."""
+        out = {vnet}
+        here = self.vnets.get(vnet)
+        if here is not None:
+            for peer in here.peers:
+                other = self.vnets.get(peer)
+                if other is not None and vnet in other.peers:
+                    out.add(peer)
+        return out
+
+
+def region_address(region: str) -> str:
+    """The public address of a region's Key Vault front end, from a documentation range (never dialled)."""
+    names = sorted(REGIONS)
+    index = names.index(region) if region in names else len(names)
+    return f"198.51.100.{10 + index}"
+
+
+def public_cluster(region: str) -> tuple[str, str]:
+    code = REGIONS[region].dns_code if region in REGIONS else region
+    return f"data-prod-{code}.vaultcore.azure.net", f"data-prod-{code}-region.vaultcore.azure.net"
