@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 
 from vaultlink.arm import versions
 from vaultlink.arm.routing import Call, Reply, Route, Router
@@ -43,6 +44,8 @@ class ArmApp:
         self.verifier = verifier
         self.authorizer = authorizer
         self.max_body = max_body
+        self.on_write: Callable[[], None] | None = None
+        """Called after every successful write, so views of the topology (DNS, routing) refresh."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,6 +54,8 @@ class ArmApp:
         try:
             body = await web.read_body(receive, self.max_body)
             reply = self.handle(scope, body, request_id)
+            if self.on_write is not None and scope["method"] not in ("GET", "HEAD") and reply.status < 400:
+                self.on_write()
         except errors.AzureError as e:
             reply = Reply(e.status, e.envelope())
         except Exception:

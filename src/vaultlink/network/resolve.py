@@ -189,3 +189,23 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
 
 def _has_approved(topology: Topology, vault_id: str) -> bool:
     return any(c.status == "Approved" for _, c in topology.vault_endpoints(vault_id))
+
+
+AZURE_DNS = "168.63.129.16"
+
+
+def view_for(topology: Topology, vnet: str | None) -> tuple[str | None, str] | None:
+    """Whose answers a machine in `vnet` gets: its own network's Azure-provided resolver, or the view of the
+    forwarder its custom DNS servers name. None when the custom DNS server answers nobody."""
+    if vnet is None:
+        return None, "the internet's resolver"
+    network = topology.vnets.get(vnet)
+    servers = network.dns_servers if network else ()
+    if not servers or servers[0] == AZURE_DNS:
+        return vnet, f"the Azure-provided resolver of {vnet}"
+    for machine in topology.machines.values():
+        if machine.address == servers[0]:
+            forwarder_vnet = machine.subnet.rsplit("/subnets/", 1)[0]
+            return forwarder_vnet, (f"the custom DNS server {servers[0]} ({machine.name}), which forwards to the "
+                                    f"Azure-provided resolver of {forwarder_vnet}")
+    return None

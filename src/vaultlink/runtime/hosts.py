@@ -46,14 +46,28 @@ async def telemetry(scope: Scope, receive: Receive, send: Send) -> None:
     await _reply(send, 200, json.dumps({"itemsReceived": 0, "itemsAccepted": 0, "errors": []}).encode())
 
 
-def status_app(info: Callable[[], dict[str, Any]], fallback: Callable[[Scope, Receive, Send], Awaitable[None]]) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
-    """The edge's own address: /vaultlink/status for `vaultlink status`, everything else to `fallback`
-    (the managed-identity endpoint)."""
+def status_app(
+    info: Callable[[], dict[str, Any]],
+    fallback: Callable[[Scope, Receive, Send], Awaitable[None]],
+    decision: Callable[[str], dict[str, Any] | None],
+) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
+    """The edge's own address: /vaultlink/status for `vaultlink status`, /vaultlink/decisions/{request id} for
+    why a request was admitted or refused, everything else to `fallback` (the managed-identity endpoint)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/vaultlink/status":
+        path = scope["path"] if scope["type"] == "http" else ""
+        if path == "/vaultlink/status":
             await _drain(receive)
             await _reply(send, 200, json.dumps(info()).encode())
+            return
+        if path.startswith("/vaultlink/decisions/"):
+            await _drain(receive)
+            found = decision(path.rsplit("/", 1)[1])
+            if found is None:
+                await _reply(send, 404, json.dumps({"error": {"code": "NotFound", "message":
+                             "No decision is recorded for that request id (only the most recent are kept)."}}).encode())
+            else:
+                await _reply(send, 200, json.dumps(found).encode())
             return
         await fallback(scope, receive, send)
 

@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from vaultlink.core import errors, web
 from vaultlink.core.paths import PathTable
@@ -26,8 +26,14 @@ from vaultlink.vault.secrets import Secrets
 log = logging.getLogger("vaultlink.vault")
 
 Operation = Callable[[Request], tuple[int, Any]]
-Admit = Callable[[VaultInfo, Location, Caller], None]
-"""Raises the refusal (ForbiddenByConnection, ForbiddenByFirewall) when the network rules keep the caller out."""
+class NetworkRules(Protocol):
+    """The vault's network rules, applied by whoever knows the network (the runtime, over the network model)."""
+
+    def admit(self, request_id: str, vault: VaultInfo, ext: dict[str, Any], caller: Caller) -> str:
+        """The client address the vault sees; raises ForbiddenByConnection or ForbiddenByFirewall."""
+        ...
+
+    def client_address(self, vault: VaultInfo, ext: dict[str, Any]) -> str: ...
 
 SERVICE_VERSION = "1.9.2900.1"
 S = "Microsoft.KeyVault/vaults/secrets/"
@@ -64,13 +70,13 @@ def secret_routes(s: Secrets) -> list[tuple[str, str, Op]]:
 class VaultApp:
     def __init__(
         self, *, lookup: VaultLookup, gate: Gate, routes: list[tuple[str, str, Op]], max_body: int,
-        admit: Admit | None = None,
+        network: NetworkRules | None = None,
     ) -> None:
         self.lookup = lookup
         self.gate = gate
         self.table = PathTable(routes)
         self.max_body = max_body
-        self.admit = admit
+        self.network = network
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -81,14 +87,13 @@ class VaultApp:
         location: Location = web.extension(scope, "location", INTERNET)
         vault = self.lookup(host.split(".", 1)[0].lower())
         extra = [(b"x-ms-request-id", request_id.encode()),
-                 (b"x-ms-keyvault-service-version", SERVICE_VERSION.encode()),
-                 (b"x-ms-keyvault-network-info",
-                  f"conn_type=Ipv4;addr={location.private_address or location.public_address};act_addr_fam=InterNetwork;".encode())]
+                 (b"x-ms-keyvault-service-version", SERVICE_VERSION.encode())]
         if vault is not None:
             extra.append((b"x-ms-keyvault-region", vault.location.encode()))
+        seen = [location.public_address]
         try:
             body = await web.read_body(receive, self.max_body)
-            status, payload = self.handle(scope, headers, body, vault, host, location)
+            status, payload = self.handle(scope, headers, body, vault, host, request_id, seen)
         except errors.AzureError as e:
             status, payload = e.status, e.envelope()
             if e.status == 401 and vault is not None:
@@ -97,23 +102,30 @@ class VaultApp:
             log.exception("request %s failed", request_id)
             e2 = errors.InternalServerError(request_id=request_id)
             status, payload = e2.status, e2.envelope()
+        extra.append((b"x-ms-keyvault-network-info", f"conn_type=Ipv4;addr={seen[0]};act_addr_fam=InterNetwork;".encode()))
         await web.send_json(send, status, payload, extra, head=scope["method"] == "HEAD")
 
     def handle(
-        self, scope: Scope, headers: dict[str, str], body: bytes, vault: VaultInfo | None, host: str, location: Location
+        self, scope: Scope, headers: dict[str, str], body: bytes, vault: VaultInfo | None, host: str, request_id: str,
+        seen: list[str],
     ) -> tuple[int, Any]:
+        """`seen` receives the client address the vault sees (for x-ms-keyvault-network-info)."""
         path = web.path_of(scope).rstrip("/") or "/"
+        location: Location = web.extension(scope, "location", INTERNET)
         if vault is None:
             raise errors.NotFound(f"The vault for the host '{host}' does not exist.")
+        ext = scope.get("extensions", {}).get("vaultlink", {"location": location})
         if path.lower() == "/healthstatus":
+            if self.network is not None:
+                seen[0] = self.network.client_address(vault, ext)
             return 200, None
         query = web.query_of(scope)
         api_version = versions.check(query.get("api-version"))
         op, params = self.table.find(scope["method"], path)
         caller = self.gate.authenticate(headers.get("authorization"), vault)
-        if self.admit is not None:
-            self.admit(vault, location, caller)
+        if self.network is not None:
+            seen[0] = self.network.admit(request_id, vault, ext, caller)
         self.gate.authorize(vault, caller, op.need, params.get("name"))
         req = Request(vault=vault, caller=caller, params=params, query=query, body=body, base=f"https://{host}",
-                      api_version=api_version, client_address=location.private_address or location.public_address)
+                      api_version=api_version, client_address=seen[0])
         return op.run(req)
