@@ -37,14 +37,14 @@ class PrivateEndpointConnectionStateInvalid(errors.BadRequest):
 class LinkedAuthorizationFailed(errors.AzureError):
     """The client '{client}' with object id '{object_id}' has permission to perform action
     'Microsoft.Network/privateEndpoints/write' on scope '{endpoint}'; however, it does not have permission to
-    perform action(s) '{action}' on the linked scope(s) '{target}' (respectively) or the linked scope(s) are
+    perform action(s) '{action}' on the linked scope(s) '{resource}' (respectively) or the linked scope(s) are
     invalid."""
 
     status = 403
 
 
 class PrivateEndpointLimitReached(errors.BadRequest):
-    """The private link resource '{target}' already has {limit} private endpoint connections, the most it can
+    """The private link resource '{resource}' already has {limit} private endpoint connections, the most it can
     have."""
 
     code = "PrivateEndpointConnectionsLimitReached"
@@ -134,7 +134,7 @@ def connect(
     assert kind is not None
     existing = connections_of(tx, target)
     if len(existing) >= kind.max_endpoints:
-        raise PrivateEndpointLimitReached(target=str(target), limit=kind.max_endpoints)
+        raise PrivateEndpointLimitReached(resource=str(target), limit=kind.max_endpoints)
     st = state(PENDING, request_message or AWAITING) if manual else state(APPROVED, AUTO_APPROVED)
     name = f"{endpoint.name}.{uuid.uuid4()}"
     rid = connection_id(target, name)
