@@ -182,9 +182,10 @@ class VirtualNetworkOperations(Provider):
             current = self.table.get(rid, tx)
             if current is not None:
                 check_conditions(call, current, rid)
-                # the other providers' clean-up for a vanishing network (private DNS links), in this transaction
-                self.services.hooks.run(tx, rid, current.body)
                 remove(tx, current, self.table.children(rid, subnets.SUBNETS, tx))
+                # then the other providers' clean-up for a vanished network (its private DNS links), in this
+                # transaction; the network's own hook finds nothing left to free
+                self.services.hooks.run(tx, rid, current.body)
             return current
 
         gone = self.write(work)
