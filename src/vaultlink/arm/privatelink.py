@@ -120,6 +120,21 @@ def connection_id(target: ResourceId, name: str) -> ResourceId:
     return target.child("privateEndpointConnections", name)
 
 
+COUNT = "plcount"
+"""One record per private-link resource counting its connections, so the 64-connection limit is one read."""
+
+
+def connection_count(tx: Transaction, target: ResourceId) -> int:
+    rec = tx.get(COUNT, target.key)
+    return int(rec.body["count"]) if rec else 0
+
+
+def _count(tx: Transaction, target: ResourceId, delta: int) -> None:
+    rec = tx.get(COUNT, target.key)
+    value = max(0, (int(rec.body["count"]) if rec else 0) + delta)
+    tx.put(COUNT, target.key, {"count": value}, expect=rec.version if rec else 0)
+
+
 def connections_of(tx: Transaction, target: ResourceId) -> list[dict[str, Any]]:
     prefix = target.key + "/privateendpointconnections/"
     return [r.body for r in tx.list(RESOURCE, prefix)]
@@ -132,8 +147,7 @@ def connect(
     privateEndpointConnection record."""
     kind = target_for(target)
     assert kind is not None
-    existing = connections_of(tx, target)
-    if len(existing) >= kind.max_endpoints:
+    if connection_count(tx, target) >= kind.max_endpoints:
         raise PrivateEndpointLimitReached(resource=str(target), limit=kind.max_endpoints)
     st = state(PENDING, request_message or AWAITING) if manual else state(APPROVED, AUTO_APPROVED)
     name = f"{endpoint.name}.{uuid.uuid4()}"
@@ -150,6 +164,7 @@ def connect(
         },
     }
     tx.put(RESOURCE, rid.key, body, expect=0)
+    _count(tx, target, +1)
     return st, body
 
 
@@ -211,6 +226,7 @@ def remove_by_owner(tx: Transaction, connection: ResourceId) -> dict[str, Any] |
     tx.delete(RESOURCE, rec.key, expect=rec.version)
     target = connection.parent
     assert target is not None
+    _count(tx, target, -1)
     endpoint = ResourceId.parse(rec.body["properties"]["privateEndpoint"]["id"])
     _update_endpoint_side(tx, endpoint, target, state(DISCONNECTED, "Connection removed by the private link resource owner."))
     return rec.body
@@ -228,6 +244,7 @@ def endpoint_deleted(tx: Transaction, endpoint_body: dict[str, Any]) -> None:
             for pec in connections_of(tx, target):
                 if ResourceId.parse(pec["properties"]["privateEndpoint"]["id"]) == endpoint:
                     tx.delete(RESOURCE, ResourceId.parse(pec["id"]).key)
+                    _count(tx, target, -1)
 
 
 def target_deleted(tx: Transaction, target: ResourceId) -> None:
@@ -236,6 +253,7 @@ def target_deleted(tx: Transaction, target: ResourceId) -> None:
         endpoint = ResourceId.parse(pec["properties"]["privateEndpoint"]["id"])
         _update_endpoint_side(tx, endpoint, target, state(DISCONNECTED, "The private link resource was deleted."))
         tx.delete(RESOURCE, ResourceId.parse(pec["id"]).key)
+    tx.delete(COUNT, target.key)
 
 
 def endpoint_state(endpoint_body: dict[str, Any], target: ResourceId) -> dict[str, str] | None:

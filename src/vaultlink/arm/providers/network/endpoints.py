@@ -91,7 +91,7 @@ class PrivateEndpointOperations(Provider):
 
         # privatelink.connect checks this too, but its error's template cannot be filled (its {target} is the
         # keyword AzureError takes), so the limit is checked here first, with the same code and words.
-        if len(privatelink.connections_of(tx, target_id)) >= conn.kind.max_endpoints:
+        if privatelink.connection_count(tx, target_id) >= conn.kind.max_endpoints:
             raise net.PrivateEndpointConnectionsLimitReached(resource=str(target_id), limit=conn.kind.max_endpoints)
 
         subnet_id = ResourceId.parse(subnet.body["id"])
