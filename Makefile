@@ -16,6 +16,7 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
+	command -v dig >/dev/null || (apt-get update -qq && apt-get install -y -qq dnsutils >/dev/null)
 	touch $@ $(STAMP_RUN)
 
 run: $(STAMP_RUN)

@@ -11,19 +11,11 @@ from typing import Any
 
 import click
 
+from vaultlink.cli.common import DATA_DIR, fail, shell_exports
+from vaultlink.cli.vm import machine_proxy, vm
 from vaultlink.core.config import Config
 from vaultlink.runtime import bootstrap
 from vaultlink.runtime.server import read_state, redact
-
-DATA_DIR = click.option(
-    "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".vaultlink"),
-    envvar="VAULTLINK_DATA_DIR", show_default=True, help="Where vaultlink keeps its state.",
-)
-
-
-def fail(message: str) -> None:
-    click.echo(f"vaultlink: {message}", err=True)
-    sys.exit(1)
 
 
 @click.group()
@@ -38,8 +30,10 @@ def main() -> None:
 @click.option("--proxy-port", default=8443, show_default=True, type=int, help="The edge (HTTPS proxy) port on 127.0.0.1.")
 @click.option("--dns-port", default=8053, show_default=True, type=int, help="The DNS port.")
 @click.option("--async-operations", is_flag=True, help="Answer long-running ARM operations with 201/202 and polling URLs.")
+@click.option("--throttle", is_flag=True, help="Enforce Azure's per-vault data-plane request limits (429 Throttled).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request.")
-def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool) -> None:
+def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool,
+       throttle: bool = False) -> None:
     """Start vaultlink in the foreground."""
     import logging
 
@@ -50,12 +44,13 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
     if state and _alive(state):
         fail(f"a vaultlink server already runs for {data_dir} at {state['proxy']} (pid {state['pid']})")
     config = Config(data_dir=data_dir, store_url=store_url, proxy_port=proxy_port, dns_port=dns_port,
-                    async_operations=async_operations)
+                    async_operations=async_operations, throttle=throttle)
 
     def ready(server: Any) -> None:
         s = server.status()
         click.echo(f"vaultlink {s['version']} is ready")
         click.echo(f"  proxy (edge)  {s['proxy']}")
+        click.echo(f"  DNS           {', '.join(s['dns'])} (the internet); {len(s['dnsViews'])} virtual network resolver(s)")
         click.echo(f"  CA file       {s['caFile']}")
         click.echo(f"  store         {s['store']}")
         click.echo(f"  tenant        {s['tenantId']}")
@@ -103,32 +98,17 @@ def status(data_dir: Path, output: str) -> None:
 
 @main.command()
 @DATA_DIR
-@click.option("--vm", default=None, help="Print the exports for a shell inside this machine.")
-def env(data_dir: Path, vm: str | None) -> None:
+@click.option("--vm", default=None, help="Print the exports for a shell inside this machine (a VM name or id).")
+@click.option("-g", "--resource-group", "group", default=None, help="The machine's resource group, when its name is not unique.")
+def env(data_dir: Path, vm: str | None, group: str | None) -> None:
     """Print the export lines that route a shell's Azure clients through vaultlink."""
     state = read_state(data_dir)
     creds = bootstrap.load_credentials(data_dir)
     if not state or not creds:
         fail(f"no vaultlink server has started for {data_dir}; run `vaultlink up` first")
     assert state is not None and creds is not None
-    if vm is not None:
-        fail("machines arrive with the network model; `--vm` is not supported yet")
-    proxy = state["proxy"]
-    host_port = proxy.split("://", 1)[1]
-    exports = {
-        "HTTPS_PROXY": proxy,
-        "HTTP_PROXY": proxy,
-        "REQUESTS_CA_BUNDLE": state["caFile"],
-        "SSL_CERT_FILE": state["caFile"],
-        "AZURE_CORE_COLLECT_TELEMETRY": "false",
-        "AZURE_TENANT_ID": creds["tenantId"],
-        "AZURE_CLIENT_ID": creds["servicePrincipal"]["appId"],
-        "AZURE_CLIENT_SECRET": creds["servicePrincipal"]["secret"],
-        "AZURE_SUBSCRIPTION_ID": creds["subscriptionId"],
-        "IDENTITY_ENDPOINT": f"http://{host_port}/msi/token",
-        "IDENTITY_HEADER": creds["managedIdentity"]["identityHeader"],
-    }
-    for name, value in exports.items():
+    proxy = machine_proxy(data_dir, state, vm, group)[1] if vm is not None else None
+    for name, value in shell_exports(state, creds, proxy).items():
         click.echo(f"export {name}={shlex.quote(value)}")
 
 
@@ -248,5 +228,7 @@ def role_assign(data_dir: Path, store_url: str | None, assignee: str, role: str,
     body = Authorizer(d.store).assign(scope=scope, role_id=role, principal_id=object_id, principal_type=kind)
     click.echo(json.dumps(body, indent=2))
 
+
+main.add_command(vm)
 
 __all__ = ["main", "redact"]

@@ -20,6 +20,8 @@ class Config:
     async_operations: bool = False
     """When set, long-running ARM operations answer 201/202 with Azure-AsyncOperation and Location headers."""
     max_body_bytes: int = 4 * 1024 * 1024
+    throttle: bool = False
+    """When set, the data plane enforces Azure's per-vault request limits (429 Throttled)."""
 
     @property
     def sqlite_path(self) -> Path:

@@ -172,7 +172,7 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
         cluster, _ = public_cluster(vault.region)
         reasons.append(f"{name}: the vault's public name is an alias of its region's front end {cluster}")
         return RR(name, "CNAME", PUBLIC_TTL, cluster)
-    for region in {v.region for v in topology.vaults.values()} | {"eastus"}:
+    for region in topology.vault_regions | {"eastus"}:
         cluster, front = public_cluster(region)
         if name == cluster:
             return RR(name, "CNAME", PUBLIC_TTL, front)

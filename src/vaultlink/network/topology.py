@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from vaultlink.core.regions import REGIONS
 
@@ -115,7 +116,22 @@ class Topology:
     """By lower-cased vault name."""
 
     def vault_endpoints(self, vault_id: str) -> list[tuple[PrivateEndpoint, Connection]]:
-        return [(pe, c) for pe in self.endpoints for c in pe.connections if c.vault_id == vault_id]
+        return list(self._endpoints_by_vault.get(vault_id, ()))
+
+    @cached_property
+    def _endpoints_by_vault(self) -> dict[str, list[tuple[PrivateEndpoint, Connection]]]:
+        """Built once per snapshot, so that a lookup does not scan every endpoint (the DNS server and the edge
+        ask per query and per request)."""
+        index: dict[str, list[tuple[PrivateEndpoint, Connection]]] = {}
+        for pe in self.endpoints:
+            for c in pe.connections:
+                index.setdefault(c.vault_id, []).append((pe, c))
+        return index
+
+    @cached_property
+    def vault_regions(self) -> frozenset[str]:
+        """The regions that hold at least one vault."""
+        return frozenset(v.region for v in self.vaults.values())
 
     def reachable_vnets(self, vnet: str) -> set[str]:
         """A network and the networks peered with it both ways."""

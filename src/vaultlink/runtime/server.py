@@ -14,11 +14,17 @@ from typing import Any
 from vaultlink import __version__
 from vaultlink.arm.app import ArmApp
 from vaultlink.arm.operations import Operations
+from vaultlink.arm.providers.authorization.routes import routes as authorization_routes
+from vaultlink.arm.providers.compute.routes import routes as compute_routes
+from vaultlink.arm.providers.keyvault.routes import routes as keyvault_routes
+from vaultlink.arm.providers.network.routes import routes as network_routes
+from vaultlink.arm.providers.privatedns.routes import routes as privatedns_routes
 from vaultlink.arm.providers.resources.routes import routes as resource_routes
 from vaultlink.arm.providers.resources.service import ResourceManager
 from vaultlink.arm.resources import Resources
 from vaultlink.arm.services import Services
 from vaultlink.core.config import Config
+from vaultlink.core.web import Receive, Scope, Send
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.proxy import Edge
 from vaultlink.edge.routing import HostRoutes, Refusal
@@ -27,9 +33,19 @@ from vaultlink.identity.graph import Graph
 from vaultlink.identity.login import Login
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
-from vaultlink.network.location import INTERNET, Location
+from vaultlink.network.location import Location
 from vaultlink.runtime import bootstrap, hosts
+from vaultlink.dns.server import DnsServer
+from vaultlink.runtime.resolvers import Resolvers
+from vaultlink.runtime.machines import Machines
+from vaultlink.runtime.routing import Decisions, Router
+from vaultlink.runtime.topology import Snapshots
+from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
+from vaultlink.vault.app import VaultApp, vault_routes
+from vaultlink.vault.auth import Gate
+from vaultlink.vault.protection import Protector
+from vaultlink.vault.throttle import Throttle
 
 log = logging.getLogger("vaultlink")
 
@@ -69,8 +85,14 @@ class Server:
             operations=Operations(self.store, config.async_operations), resources=Resources(self.store),
         )
         routes = resource_routes(ResourceManager(services))
+        for provider in (keyvault_routes, network_routes, privatedns_routes, authorization_routes, compute_routes):
+            routes += provider(services)
         arm = ArmApp(routes, self.directory, self.verifier, self.authorizer, config.max_body_bytes)
-        local = hosts.status_app(self.status, login.managed_identity_app())
+        self.snapshots = Snapshots(self.store)
+        arm.on_write = self.snapshots.changed
+        self.decisions = Decisions()
+        self.machines = Machines(self.store, self.snapshots)
+        local = hosts.status_app(self.status, login.managed_identity_app(), self.decisions.find)
 
         table: dict[str, Any] = {h: arm for h in hosts.ARM_HOSTS}
         table.update({h: login.app() for h in hosts.LOGIN_HOSTS})
@@ -78,18 +100,29 @@ class Server:
         table[hosts.CLI_VERSION_HOST] = hosts.cli_version_check
         table.update({h: hosts.telemetry for h in hosts.TELEMETRY_HOSTS})
         table.update({h: local for h in ("127.0.0.1", "localhost")})
-        self.routes = HostRoutes(table)
+        self.vaults = VaultDirectory(self.store)
+        self.router = Router(HostRoutes(table), self._vault_app, self.snapshots, self.decisions)
+        self.vault_app = VaultApp(
+            lookup=self.vaults,
+            gate=Gate(self.verifier, self.authorizer),
+            routes=vault_routes(self.store, Protector(self.store, self.sealer), self.sealer),
+            max_body=config.max_body_bytes,
+            network=self.router,
+            throttle=Throttle() if config.throttle else None,
+        )
+        self.dns = DnsServer(self.snapshots)
+        self.resolvers = Resolvers(self.dns, self.snapshots, self.store, config.host, config.dns_port)
         self.edge = Edge(
-            ca=self.ca, route=self.routes, locate=self.locate, host=config.host, port=config.proxy_port,
+            ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
             max_body_bytes=config.max_body_bytes,
         )
 
+    async def _vault_app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.vault_app(scope, receive, send)
+
     def locate(self, proxy_authorization: str | None) -> Location | Refusal:
-        """Who is calling. Without a credential: the internet. Machines (and their credentials) come with the
-        network model; until one exists, any credential is one vaultlink did not hand out."""
-        if proxy_authorization is None:
-            return INTERNET
-        return Refusal.bad_credential()
+        """Who is calling: the internet without a credential, else the machine the credential names."""
+        return self.machines.locate(proxy_authorization)
 
     def status(self) -> dict[str, Any]:
         return {
@@ -99,7 +132,7 @@ class Server:
             "dataDir": str(self.config.data_dir.resolve()),
             "store": redact(self.store.url),
             "proxy": f"http://{self.config.host}:{self.edge.port}",
-            "dns": [],
+            **self.resolvers.status(),
             "portal": None,
             "caFile": str(self.ca.cert_path.resolve()),
             "tenantId": self.credentials["tenantId"],
@@ -109,11 +142,13 @@ class Server:
 
     async def start(self) -> None:
         await self.edge.start()
+        await self.resolvers.start()
         bootstrap.write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
 
     async def close(self) -> None:
         await self.edge.close()
+        await self.dns.close()
         state = self.config.data_dir / STATE_FILE
         try:
             current = json.loads(state.read_text())

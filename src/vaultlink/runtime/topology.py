@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from vaultlink.arm.providers.compute import sidecar
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core import regions
 from vaultlink.core.ids import ResourceId
@@ -129,6 +130,7 @@ def build(store: Store) -> Topology:
                     conns.append(Connection(_key(target), str(status)))
         pes.append(PrivateEndpoint(key, subnet, address, tuple(conns)))
     machines = {}
+    publics = {r.key: str(r.body.get("publicAddress") or "") for r in iterate(store, sidecar.MACHINE)} if vms else {}
     for key, vm in vms.items():
         for ref in ((vm["properties"].get("networkProfile") or {}).get("networkInterfaces") or []):
             nic = nics.get(_key(ref.get("id", "")))
@@ -138,8 +140,7 @@ def build(store: Store) -> Topology:
             subnet = _key((ipc.get("subnet") or {}).get("id", ""))
             address = ipc.get("privateIPAddress")
             if address and subnet:
-                public = str((vm.get("tags") or {}).get("vaultlink-public-address") or "")
-                machines[key] = Machine(key, vm["name"], subnet, str(address), public)
+                machines[key] = Machine(key, vm["name"], subnet, str(address), publics.get(key, ""))
                 break
     zone_values = tuple(
         PrivateZone(key, body["name"].lower(), tuple(links.get(key, ())), records.get(key, {}))

@@ -20,6 +20,10 @@ from vaultlink.vault.model import VaultInfo
 AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/", "cfa8b339-82a2-471a-a3c9-0fc0be7a4093")
 
 
+IMPLIED_BY = {p: "manageissuers" for p in ("getissuers", "listissuers", "setissuers", "deleteissuers")}
+"""Access-policy permissions that a broader one grants too."""
+
+
 def challenge_header(tenant_id: str) -> str:
     return f'Bearer authorization="https://login.microsoftonline.com/{tenant_id}", resource="https://vault.azure.net"'
 
@@ -69,7 +73,7 @@ class Gate:
                                       vault=vault.name, location=vault.location)
             return decision
         policy = _policy_permissions(vault.access_policies, caller, vault.tenant_id, need.collection)
-        if need.name in policy or "all" in policy:
+        if need.name in policy or "all" in policy or IMPLIED_BY.get(need.name, "") in policy:
             return Decision(True, need.name, vault.id, caller.object_id, f"an access policy grants {need.collection} {need.name}")
         raise AccessDenied(caller=caller.describe(), object=_singular(need.collection), permission=need.name,
                            vault=vault.name, location=vault.location)

@@ -93,6 +93,11 @@ class CannotModifyNicAttachedToPrivateEndpoint(errors.BadRequest):
     """Network interface {nic} is attached to private endpoint {endpoint}. It can not be modified by user."""
 
 
+class NicInUse(errors.BadRequest):
+    """Network Interface {nic} is used by existing resource {holder}. In order to delete the network interface, it
+    must be dissociated from the resource. To learn more, see aka.ms/deletenic."""
+
+
 class MissingParameterOnPrivateLinkServiceConnection(errors.BadRequest):
     """Private link service connection {connection} is missing required parameter '{parameter}'."""
 

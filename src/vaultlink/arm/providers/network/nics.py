@@ -1,8 +1,11 @@
 """Network interfaces: `/networkInterfaces/{nic}`.
 
-vaultlink's network interfaces are the ones private endpoints create for themselves: read-only to users for
-the endpoint's whole life (PUT and DELETE are refused as Azure refuses them; tags may change), deleted with
-their endpoint. Their one IP configuration holds the endpoint's address in the endpoint's subnet.
+vaultlink's network interfaces are the ones private endpoints and virtual machines create for themselves.
+An endpoint's is read-only to users for the endpoint's whole life (PUT and DELETE are refused as Azure refuses
+them; tags may change) and deleted with its endpoint; its one IP configuration holds the endpoint's address.
+A virtual machine's (from its networkInterfaceConfigurations) holds dynamic addresses in the machine's subnet;
+it cannot be deleted while attached (NicInUse), and goes with the machine or stays behind, detached, as the
+machine's deleteOption says. A detached interface can be deleted, giving its addresses back.
 """
 
 from __future__ import annotations
@@ -70,6 +73,81 @@ def endpoint_nic(
     return body
 
 
+@dataclass(frozen=True)
+class MachineAddress:
+    """One IP configuration of a virtual machine's interface and the address it holds."""
+
+    ip_configuration: str
+    address: str
+    subnet_id: str
+    primary: bool
+
+
+def machine_nic(
+    nic: ResourceId, *, machine: ResourceId, location: str, addresses: list[MachineAddress], accelerated: bool,
+) -> dict[str, Any]:
+    """The body of an interface a virtual machine created from one of its network interface configurations."""
+    etag = new_etag()
+    configs = [
+        {
+            "id": str(nic.child("ipConfigurations", a.ip_configuration)),
+            "name": a.ip_configuration,
+            "etag": etag,
+            "type": schemas.IP_CONFIGURATION_TYPE,
+            "properties": {
+                "provisioningState": schemas.SUCCEEDED,
+                "privateIPAddress": a.address,
+                "privateIPAllocationMethod": "Dynamic",
+                "subnet": {"id": a.subnet_id},
+                "primary": a.primary,
+                "privateIPAddressVersion": "IPv4",
+            },
+        }
+        for a in sorted(addresses, key=lambda a: not a.primary)
+    ]
+    props = {
+        "provisioningState": schemas.SUCCEEDED,
+        "resourceGuid": str(uuid.uuid4()),
+        "ipConfigurations": configs,
+        "dnsSettings": {"dnsServers": [], "appliedDnsServers": []},
+        "macAddress": schemas.mac_address(nic.key),
+        "enableAcceleratedNetworking": accelerated,
+        "vnetEncryptionSupported": False,
+        "enableIPForwarding": False,
+        "disableTcpStateTracking": False,
+        "primary": True,
+        "virtualMachine": {"id": str(machine)},
+        "hostedWorkloads": [],
+        "tapConfigurations": [],
+        "nicType": "Standard",
+        "auxiliaryMode": "None",
+        "auxiliarySku": "None",
+    }
+    body = tracked.envelope(nic, properties=props, location=location)
+    body["etag"] = etag
+    body["kind"] = "Regular"
+    return body
+
+
+def attach(body: dict[str, Any], machine: ResourceId | None, primary: bool = True) -> dict[str, Any]:
+    """The interface attached to a virtual machine (as its primary interface or not), or detached from it."""
+    props = {k: v for k, v in body["properties"].items() if k not in ("virtualMachine", "primary")}
+    if machine is not None:
+        props["primary"] = primary
+        props["virtualMachine"] = {"id": str(machine)}
+    return {**body, "etag": new_etag(), "properties": props}
+
+
+def attached_to(nic_body: dict[str, Any]) -> str | None:
+    """The private endpoint or virtual machine the interface serves, if any."""
+    props = nic_body.get("properties", {})
+    for field in ("privateEndpoint", "virtualMachine"):
+        holder = (props.get(field) or {}).get("id")
+        if holder:
+            return str(holder)
+    return None
+
+
 def addresses_of(nic_body: dict[str, Any]) -> list[tuple[ResourceId, str]]:
     """(subnet, address) of each of the interface's IP configurations."""
     out = []
@@ -116,8 +194,8 @@ class NetworkInterfaceOperations(Provider):
         if current is not None:
             refuse_change(current.body)
         raise errors.NotSupported(
-            what="creating network interfaces yourself; private endpoints create theirs (vaultlink has no virtual "
-            "machines for a network interface to serve)"
+            what="creating or changing network interfaces yourself; private endpoints create theirs, and virtual "
+            "machines create theirs from networkInterfaceConfigurations"
         )
 
     def patch(self, call: Call) -> Reply:
@@ -136,13 +214,17 @@ class NetworkInterfaceOperations(Provider):
         return Reply(200, self.write(work))
 
     def delete(self, call: Call) -> Reply:
-        """Refused for a private endpoint's interface; any other interface gives its addresses back."""
+        """Refused for a private endpoint's interface and an attached one; a detached interface gives its addresses
+        back."""
         rid = self._rid(call)
 
         def work(tx: Transaction) -> Record | None:
             current = self.table.get(rid, tx)
             if current is not None:
                 refuse_change(current.body)
+                machine = (current.body["properties"].get("virtualMachine") or {}).get("id")
+                if machine:
+                    raise net.NicInUse(nic=current.body["id"], holder=machine)
                 check_conditions(call, current, rid)
                 for subnet, address in addresses_of(current.body):
                     allocation.release(tx, subnet, address)

@@ -1,0 +1,30 @@
+"""Routes of Microsoft.Compute's virtual machines, and the deletion hooks that free a machine's addresses
+when its resource group goes."""
+
+from __future__ import annotations
+
+from vaultlink.arm.providers.compute import schemas, vms
+from vaultlink.arm.providers.compute.vms import VirtualMachineOperations
+from vaultlink.arm.routing import Route
+from vaultlink.arm.services import Services
+
+C = "Microsoft.Compute"
+SUB = "/subscriptions/{subscriptionId}/providers/Microsoft.Compute"
+GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Compute"
+VM = GROUP + "/virtualMachines/{vmName}"
+
+
+def routes(services: Services) -> list[Route]:
+    services.hooks.on(schemas.VIRTUAL_MACHINES, vms.group_deleted)
+    services.hooks.on(schemas.NETWORK_INTERFACES, vms.interface_group_deleted)
+
+    v = VirtualMachineOperations(services)
+    VMS = schemas.VIRTUAL_MACHINES
+    return [
+        Route("GET", SUB + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),
+        Route("GET", GROUP + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),
+        Route("GET", VM, v.get, C, "virtualMachines", action=VMS + "/read"),
+        Route("PUT", VM, v.put, C, "virtualMachines", action=VMS + "/write"),
+        Route("PATCH", VM, v.patch, C, "virtualMachines", action=VMS + "/write"),
+        Route("DELETE", VM, v.delete, C, "virtualMachines", action=VMS + "/delete"),
+    ]

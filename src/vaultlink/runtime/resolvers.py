@@ -1,0 +1,126 @@
+"""The resolvers a machine can ask: the internet's, and one per virtual network (its Azure-provided DNS, at
+168.63.129.16 in Azure), each on a loopback address of its own so a query's listener is its location.
+
+Each network's address is kept in the store, so it stays the same across restarts. When the server may bind
+port 53 (as root), every resolver also answers there, so `vaultlink vm exec` can make it a machine's system
+resolver. A network whose custom DNS servers name a forwarder answers as the forwarder's network does; one
+whose custom DNS server nobody serves is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from vaultlink.dns.server import DnsServer
+from vaultlink.network.resolve import view_for
+from vaultlink.runtime.topology import Snapshots
+from vaultlink.store import Store
+
+log = logging.getLogger("vaultlink.dns")
+
+VIEW_ADDRESS = "dnsview"
+NEXT = ("setting", "dnsview-next")
+INTERNET_ALIAS = "127.77.0.1"
+SYSTEM_PORT = 53
+
+
+def address_for(index: int) -> str:
+    return f"127.77.{1 + index // 250}.{1 + index % 250}"
+
+
+class Resolvers:
+    def __init__(self, dns: DnsServer, snapshots: Snapshots, store: Store, host: str, port: int) -> None:
+        self.dns = dns
+        self.snapshots = snapshots
+        self.store = store
+        self.host = host
+        self.port = port
+        self.internet: tuple[str, int] | None = None
+        self.networks: dict[str, tuple[str, int]] = {}
+        self.system: dict[str | None, str] = {}
+        self._shape: dict[str, tuple[Any, bool]] = {}
+        self._pending: asyncio.Task[None] | None = None
+        self._again = False
+
+    async def start(self) -> None:
+        self.internet = await self.dns.add_view(None, self.host, self.port)
+        await self._system_listener(None, INTERNET_ALIAS, None, False)
+        self.snapshots.listeners.append(self.dns.invalidate)
+        self.snapshots.listeners.append(self.schedule)
+        await self.reconcile()
+
+    async def _system_listener(self, view: str | None, address: str, answer_as: Any, refuse: bool) -> None:
+        if self.port == SYSTEM_PORT:
+            return
+        try:
+            await self.dns.add_view(f"{view or 'internet'}#53", address, SYSTEM_PORT, answer_as=answer_as, refuse=refuse)
+            self.system[view] = address
+        except OSError:  # port 53 needs root; the resolvers still answer on their own port
+            pass
+
+    def schedule(self) -> None:
+        """The topology changed: bring the listeners in line (once, however many changes come at once)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        if self._pending is not None and not self._pending.done():
+            self._again = True
+            return
+        self._pending = loop.create_task(self._reconcile_until_settled())
+
+    async def _reconcile_until_settled(self) -> None:
+        while True:
+            self._again = False
+            try:
+                await self.reconcile()
+            except Exception:
+                log.exception("dns: could not bring the resolvers in line with the networks")
+            if not self._again:
+                return
+
+    async def reconcile(self) -> None:
+        topology = self.snapshots()
+        wanted: dict[str, tuple[Any, bool]] = {}
+        for vnet in topology.vnets:
+            view = view_for(topology, vnet)
+            wanted[vnet] = (None, True) if view is None else (view[0], False)
+        for vnet in [v for v in self.networks if v not in wanted or wanted[v] != self._shape.get(v)]:
+            await self.dns.remove_view(vnet)
+            if f"{vnet}#53" in self.dns.views:
+                await self.dns.remove_view(f"{vnet}#53")
+            self.networks.pop(vnet, None)
+            self.system.pop(vnet, None)
+            self._shape.pop(vnet, None)
+        for vnet, (answer_as, refuse) in wanted.items():
+            if vnet in self.networks:
+                continue
+            address = self._address(vnet)
+            self.networks[vnet] = await self.dns.add_view(vnet, address, self.port, answer_as=answer_as, refuse=refuse)
+            await self._system_listener(vnet, address, answer_as, refuse)
+            self._shape[vnet] = (answer_as, refuse)
+
+    def _address(self, vnet: str) -> str:
+        rec = self.store.get(VIEW_ADDRESS, vnet)
+        if rec is not None:
+            return str(rec.body["address"])
+        with self.store.transaction() as tx:
+            rec = tx.get(VIEW_ADDRESS, vnet)
+            if rec is not None:
+                return str(rec.body["address"])
+            counter = tx.get(*NEXT)
+            index = int(counter.body["next"]) if counter else 0
+            tx.put(*NEXT, {"next": index + 1}, expect=counter.version if counter else 0)
+            address = address_for(index)
+            tx.put(VIEW_ADDRESS, vnet, {"address": address}, expect=0)
+            return address
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "dns": [f"{h}:{p}" for h, p in ([self.internet] if self.internet else [])],
+            "dnsViews": {vnet: f"{h}:{p}" for vnet, (h, p) in self.networks.items()},
+            "dnsViews53": {vnet: address for vnet, address in self.system.items() if vnet is not None},
+            "dnsInternet53": self.system.get(None),
+        }

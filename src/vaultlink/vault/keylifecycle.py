@@ -1,0 +1,182 @@
+"""A key's life after its versions: soft delete, the deleted keys, recovery, purge, backup and restore.
+
+Deleting moves the key's record to the deleted keys (its versions and rotation policy stay where they are);
+recovering moves it back. Retention follows the vault's softDeleteRetentionInDays, and purge is refused while
+the vault has purge protection. A backup is sealed with vaultlink's root key and opens only in a vault of the
+same subscription.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from vaultlink.store import Transaction
+from vaultlink.store.sealing import SealBroken, Sealer
+from vaultlink.vault import keycrypto, objects
+from vaultlink.vault.errors import (
+    BadParameter,
+    DeletedKeyNotFound,
+    KeyManagedByKeyVault,
+    ObjectConflict,
+    PurgeProtected,
+)
+from vaultlink.vault.keys import DELETED, KEY, POLICY, VERSION, Keys, record_key, sealing_context
+from vaultlink.vault.model import VaultInfo
+from vaultlink.vault.request import Request
+
+DAY = 86400
+BACKUP_CONTEXT = "kv-backup"
+
+
+class KeyLifecycle:
+    def __init__(self, keys: Keys, sealer: Sealer) -> None:
+        self.keys = keys
+        self.store = keys.store
+        self.sealer = sealer
+
+    def _deleted(self, req: Request, deleted: dict[str, Any], ver: dict[str, Any]) -> dict[str, Any]:
+        body = self.keys.bundle(req, deleted["name"], deleted, ver)
+        body["recoveryId"] = f"{req.base}/deletedkeys/{deleted['name']}"
+        body["deletedDate"] = deleted["deletedDate"]
+        body["scheduledPurgeDate"] = deleted["scheduledPurgeDate"]
+        return body
+
+    # ---- delete, and the records certificates share -----------------------------------------------------
+    def delete(self, req: Request) -> tuple[int, Any]:
+        name = objects.check_name(req.params["name"])
+        with self.store.transaction() as tx:
+            head, ver = self.keys.current(req.vault, name, tx)
+            if head.body.get("managed"):
+                raise KeyManagedByKeyVault(operation="delete")
+            deleted = self.soft_delete(tx, req.vault, name)
+        return 200, self._deleted(req, deleted, ver.body)
+
+    def soft_delete(self, tx: Transaction, vault: VaultInfo, name: str) -> dict[str, Any]:
+        head = tx.get(KEY, record_key(vault, name))
+        assert head is not None
+        stamp = objects.now()
+        deleted = {**head.body, "deletedDate": stamp, "scheduledPurgeDate": stamp + vault.soft_delete_days * DAY}
+        tx.delete(KEY, head.key)
+        tx.put(DELETED, head.key, deleted)
+        return deleted
+
+    def restore_deleted(self, tx: Transaction, vault: VaultInfo, name: str) -> dict[str, Any]:
+        """Moves a deleted key back; the caller has checked that it is recoverable."""
+        rec = tx.get(DELETED, record_key(vault, name))
+        assert rec is not None
+        head: dict[str, Any] = {k: rec.body[k] for k in ("name", "current", "managed") if k in rec.body}
+        tx.delete(DELETED, rec.key)
+        tx.put(KEY, rec.key, head, expect=0)
+        return head
+
+    # ---- deleted keys -----------------------------------------------------------------------------------
+    def get_deleted(self, req: Request) -> tuple[int, Any]:
+        name = objects.check_name(req.params["name"])
+        deleted = self.keys.deleted_record(self.store, req.vault, name)
+        if deleted is None:
+            raise DeletedKeyNotFound(name=name)
+        ver = self.store.get(VERSION, f"{record_key(req.vault, name)}/{deleted['current']}")
+        assert ver is not None
+        return 200, self._deleted(req, deleted, ver.body)
+
+    def list_deleted(self, req: Request) -> tuple[int, Any]:
+        page = objects.page_of(req.query)
+        recs = self.store.list(DELETED, f"{req.vault.instance}/", limit=page.size, after=page.after)
+        value = []
+        for rec in recs:
+            if rec.body["scheduledPurgeDate"] <= objects.now():
+                continue
+            ver = self.store.get(VERSION, f"{rec.key}/{rec.body['current']}")
+            if ver is not None:
+                item = self.keys.item(req, rec.body["name"], rec.body, ver.body, versioned=False)
+                item["recoveryId"] = f"{req.base}/deletedkeys/{rec.body['name']}"
+                item["deletedDate"] = rec.body["deletedDate"]
+                item["scheduledPurgeDate"] = rec.body["scheduledPurgeDate"]
+                value.append(item)
+        last = recs[-1].key if recs else None
+        return 200, {"value": value, "nextLink": objects.next_link(req.base, "/deletedkeys", req.api_version, page,
+                                                                   last, len(recs) == page.size)}
+
+    def recover(self, req: Request) -> tuple[int, Any]:
+        name = objects.check_name(req.params["name"])
+        with self.store.transaction() as tx:
+            deleted = self.keys.deleted_record(tx, req.vault, name)
+            if deleted is None:
+                raise DeletedKeyNotFound(name=name)
+            if deleted.get("managed"):
+                raise KeyManagedByKeyVault(operation="recover")
+            head = self.restore_deleted(tx, req.vault, name)
+            ver = tx.get(VERSION, f"{record_key(req.vault, name)}/{head['current']}")
+            assert ver is not None
+        return 200, self.keys.bundle(req, head["name"], head, ver.body)
+
+    def purge(self, req: Request) -> tuple[int, Any]:
+        name = objects.check_name(req.params["name"])
+        if req.vault.purge_protection:
+            raise PurgeProtected()
+        with self.store.transaction() as tx:
+            deleted = self.keys.deleted_record(tx, req.vault, name)
+            if deleted is None:
+                raise DeletedKeyNotFound(name=name)
+            if deleted.get("managed"):
+                raise KeyManagedByKeyVault(operation="purge")
+            self.keys.purge_records(tx, req.vault, name)
+        return 204, None
+
+    # ---- backup and restore -----------------------------------------------------------------------------
+    def backup(self, req: Request) -> tuple[int, Any]:
+        name = objects.check_name(req.params["name"])
+        head, _ = self.keys.current(req.vault, name)
+        if head.body.get("managed"):
+            raise KeyManagedByKeyVault(operation="backup")
+        versions = []
+        for rec in self.store.list(VERSION, f"{record_key(req.vault, name)}/"):
+            der = self.keys.protector.decrypt(req.vault.instance, rec.body["private"],
+                                              sealing_context(name, rec.body["version"]))
+            versions.append({**rec.body, "private": base64.b64encode(der).decode()})
+        policy = self.store.get(POLICY, record_key(req.vault, name))
+        payload = {"kind": "key", "name": head.body["name"], "current": head.body["current"], "versions": versions,
+                   "policy": policy.body if policy else None,
+                   "subscription": req.vault.subscription_id.lower(), "geography": req.vault.location}
+        blob = self.sealer.seal(json.dumps(payload).encode(), BACKUP_CONTEXT)
+        return 200, {"value": keycrypto.b64url(blob.encode())}
+
+    def restore(self, req: Request) -> tuple[int, Any]:
+        payload = open_backup(self.sealer, req.json().get("value"), "key")
+        if payload["subscription"] != req.vault.subscription_id.lower():
+            raise BadParameter(message="A backup can only be restored to a vault in the same subscription and "
+                               "geography as the vault it was taken from.")
+        name = payload["name"]
+        with self.store.transaction() as tx:
+            if tx.get(KEY, record_key(req.vault, name)) is not None or self.keys.deleted_record(tx, req.vault, name):
+                raise ObjectConflict(message=f"Key {name} already exists; a backup can be restored only under a "
+                                     "name that is not in use.")
+            self.keys.purge_records(tx, req.vault, name)
+            for ver in payload["versions"]:
+                der = base64.b64decode(ver["private"])
+                sealed = self.keys.protector.encrypt(req.vault.instance, der, sealing_context(name, ver["version"]))
+                tx.put(VERSION, f"{record_key(req.vault, name)}/{ver['version']}", {**ver, "private": sealed}, expect=0)
+            head = {"name": name, "current": payload["current"], "managed": False}
+            tx.put(KEY, record_key(req.vault, name), head, expect=0)
+            if payload.get("policy"):
+                tx.put(POLICY, record_key(req.vault, name), payload["policy"], expect=0)
+            current = tx.get(VERSION, f"{record_key(req.vault, name)}/{payload['current']}")
+            assert current is not None
+        return 200, self.keys.bundle(req, name, head, current.body)
+
+
+def open_backup(sealer: Sealer, raw: Any, kind: str) -> dict[str, Any]:
+    """The payload of a backup blob of that kind, or Azure's BadParameter for anything else."""
+    if not isinstance(raw, str) or not raw:
+        raise BadParameter(message="The request must have a 'value' property holding a backup blob.")
+    try:
+        sealed = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+        payload: dict[str, Any] = json.loads(sealer.unseal(sealed, BACKUP_CONTEXT))
+    except (ValueError, UnicodeDecodeError, SealBroken):
+        raise BadParameter(message="The backup blob is not valid: it is damaged, or it was not made by this "
+                           "Key Vault service.") from None
+    if payload.get("kind") != kind:
+        raise BadParameter(message=f"The backup blob does not hold a {kind}.")
+    return payload

@@ -1,0 +1,149 @@
+"""Split-horizon DNS with the real `dig` and `nslookup`, against resolvers of a running vaultlink whose
+topology was built through the real management SDKs."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from azure.mgmt.keyvault import KeyVaultManagementClient
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.privatedns import PrivateDnsManagementClient
+from azure.mgmt.resource.resources import ResourceManagementClient
+
+from tests.clients.keyvaults import owner_credential
+from tests.vaultlink_process import Running, start
+
+pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="dig (dnsutils) is installed by `make test`")
+ZONE = "privatelink.vaultcore.azure.net"
+
+
+@dataclass
+class World:
+    running: Running
+    rg: str
+    vault: str
+    vault_id: str
+    network: NetworkManagementClient
+    dns: PrivateDnsManagementClient
+    kv: KeyVaultManagementClient
+
+    def status(self) -> dict[str, Any]:
+        import json
+        import urllib.request
+
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                f"{self.running.proxy}/vaultlink/status", timeout=5) as r:
+            data: dict[str, Any] = json.loads(r.read())
+        return data
+
+    def resolver(self, vnet: str | None) -> tuple[str, str]:
+        """The resolver's address; a new network's resolver starts just after the write that made it."""
+        import time
+
+        sub = self.running.credentials["subscriptionId"]
+        key = f"/subscriptions/{sub}/resourcegroups/{self.rg}/providers/microsoft.network/virtualnetworks/{vnet}".lower()
+        deadline = time.monotonic() + 10
+        while True:
+            s = self.status()
+            address = s["dns"][0] if vnet is None else s["dnsViews"].get(key)
+            if address or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert address, f"no resolver for {vnet}"
+        host, port = address.rsplit(":", 1)
+        return host, port
+
+    def dig(self, vnet: str | None, name: str, *extra: str) -> str:
+        host, port = self.resolver(vnet)
+        out = subprocess.run(["dig", f"@{host}", "-p", port, name, "+noall", "+answer", "+comments", "+authority",
+                              "+time=2", "+tries=1", *extra], capture_output=True, text=True, timeout=20).stdout
+        return " ".join(out.split())  # dig aligns with tabs; compare with single spaces
+
+    def vnet(self, name: str, prefix: str) -> str:
+        self.network.virtual_networks.begin_create_or_update(self.rg, name, {"location": "eastus", "properties": {
+            "addressSpace": {"addressPrefixes": [prefix]},
+            "subnets": [{"name": "default", "properties": {"addressPrefix": prefix.replace("/16", "/24")}}]}}).result()
+        return name
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    running = start(tmp_path_factory.mktemp("split") / "data")
+    try:
+        c = running.credentials
+        cred = owner_credential(running)
+        kw: dict[str, Any] = {"proxies": {"https": running.proxy}, "connection_verify": running.ca}
+        from azure.identity import ClientSecretCredential
+        cred = ClientSecretCredential(c["tenantId"], c["servicePrincipal"]["appId"], c["servicePrincipal"]["secret"], **kw)
+        sub = c["subscriptionId"]
+        rg = "rg-dns"
+        ResourceManagementClient(cred, sub, **kw).resource_groups.create_or_update(rg, {"location": "eastus"})
+        kv = KeyVaultManagementClient(cred, sub, **kw)
+        vault = f"fab{uuid.uuid4().hex[:10]}"
+        created = kv.vaults.begin_create_or_update(rg, vault, {"location": "eastus", "properties": {
+            "tenantId": c["tenantId"], "sku": {"family": "A", "name": "standard"}, "accessPolicies": [],
+            "publicNetworkAccess": "Disabled"}}).result()
+        yield World(running, rg, vault, created.id, NetworkManagementClient(cred, sub, **kw),
+                    PrivateDnsManagementClient(cred, sub, **kw), kv)
+    finally:
+        running.stop()
+
+
+def test_public_chain_before_any_endpoint(world: World) -> None:
+    out = world.dig(None, f"{world.vault}.vault.azure.net")
+    assert "status: NOERROR" in out
+    assert f"{world.vault}.vault.azure.net. 60 IN CNAME data-prod-eus.vaultcore.azure.net." in out
+    assert "data-prod-eus-region.vaultcore.azure.net. 60 IN A 198.51.100." in out
+    assert "status: NXDOMAIN" in world.dig(None, "nosuchvault.vault.azure.net")
+    assert "status: REFUSED" in world.dig(None, "example.com")
+
+
+def test_private_answer_inside_the_linked_network_only(world: World) -> None:
+    inside, outside = world.vnet("vnet-app", "10.1.0.0/16"), world.vnet("vnet-other", "10.2.0.0/16")
+    world.dns.private_zones.begin_create_or_update(world.rg, ZONE, {"location": "global"}).result()
+    world.dns.virtual_network_links.begin_create_or_update(world.rg, ZONE, "link-app", {"location": "global", "properties": {
+        "virtualNetwork": {"id": world.network.virtual_networks.get(world.rg, inside).id},
+        "registrationEnabled": False}}).result()
+    subnet = world.network.subnets.get(world.rg, inside, "default").id
+    world.network.private_endpoints.begin_create_or_update(world.rg, "pe-app", {"location": "eastus", "properties": {
+        "subnet": {"id": subnet},
+        "privateLinkServiceConnections": [{"name": "conn", "properties": {
+            "privateLinkServiceId": world.vault_id, "groupIds": ["vault"]}}]}}).result()
+    world.network.private_dns_zone_groups.begin_create_or_update(world.rg, "pe-app", "default", {"properties": {
+        "privateDnsZoneConfigs": [{"name": "kv", "properties": {
+            "privateDnsZoneId": world.dns.private_zones.get(world.rg, ZONE).id}}]}}).result()
+
+    name = f"{world.vault}.vault.azure.net"
+    linked = world.dig(inside, name)
+    assert f"{name}. 60 IN CNAME {world.vault}.{ZONE}." in linked
+    assert f"{world.vault}.{ZONE}. 10 IN A 10.1.0.4" in linked
+    internet = world.dig(None, name)
+    assert f"{name}. 60 IN CNAME {world.vault}.{ZONE}." in internet and "IN A 198.51.100." in internet
+    assert "10.1.0.4" not in internet
+    unlinked = world.dig(outside, name)
+    assert "IN A 198.51.100." in unlinked and "10.1.0.4" not in unlinked
+    assert "IN A 10.1.0.4" in world.dig(inside, name, "+tcp")
+
+    host, port = world.resolver(inside)
+    ns = subprocess.run(["nslookup", f"-port={port}", name, host], capture_output=True, text=True, timeout=20).stdout
+    assert "Address: 10.1.0.4" in ns
+    assert f"{name}\tcanonical name = {world.vault}.{ZONE}." in ns
+
+
+def test_wrong_record_and_removed_link(world: World) -> None:
+    name = f"{world.vault}.vault.azure.net"
+    world.dns.record_sets.create_or_update(world.rg, ZONE, "A", world.vault, {"properties": {
+        "ttl": 600, "aRecords": [{"ipv4Address": "10.1.0.99"}]}})
+    assert f"{world.vault}.{ZONE}. 600 IN A 10.1.0.99" in world.dig("vnet-app", name)
+    world.dns.record_sets.delete(world.rg, ZONE, "A", world.vault)
+    missing = world.dig("vnet-app", name)
+    assert "status: NXDOMAIN" in missing and "SOA" in missing  # the troubleshooting guide's missing A record
+    world.dns.virtual_network_links.begin_delete(world.rg, ZONE, "link-app").result()
+    flipped = world.dig("vnet-app", name)
+    assert "IN A 198.51.100." in flipped and "NXDOMAIN" not in flipped
