@@ -3,6 +3,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+# The real az CLI for the client tests and the az benchmark, in a virtualenv of its own: azure-cli pins older
+# Azure SDKs than the test dependencies do.
+AZURE_CLI_VERSION := 2.91.0
+AZ_VENV := .venv-az
+STAMP_AZ := $(AZ_VENV)/.installed-azure-cli-$(AZURE_CLI_VERSION)
 
 .PHONY: run test bench lint clean
 
@@ -19,14 +24,21 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	command -v dig >/dev/null || (apt-get update -qq && apt-get install -y -qq dnsutils >/dev/null)
 	touch $@ $(STAMP_RUN)
 
+$(STAMP_AZ):
+	rm -rf $(AZ_VENV)
+	$(PYTHON) -m venv $(AZ_VENV)
+	$(AZ_VENV)/bin/pip install --quiet --disable-pip-version-check --upgrade pip
+	$(AZ_VENV)/bin/pip install --quiet --disable-pip-version-check azure-cli==$(AZURE_CLI_VERSION)
+	touch $@
+
 run: $(STAMP_RUN)
 	$(BIN)/vaultlink up
 
-test: $(STAMP_TEST)
-	$(BIN)/pytest -q
+test: $(STAMP_TEST) $(STAMP_AZ)
+	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q
 
-bench: $(STAMP_TEST)
-	$(BIN)/python -m bench
+bench: $(STAMP_TEST) $(STAMP_AZ)
+	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/python -m bench
 
 lint: $(STAMP_TEST)
 	$(BIN)/pip install --quiet mypy ruff
@@ -34,4 +46,4 @@ lint: $(STAMP_TEST)
 	$(BIN)/ruff check src tests
 
 clean:
-	rm -rf $(VENV) .vaultlink
+	rm -rf $(VENV) $(AZ_VENV) .vaultlink

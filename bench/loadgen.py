@@ -36,6 +36,8 @@ class Target:
     """Dial host:port as an HTTP proxy and CONNECT to server_name:443 through it."""
     cafile: str | None = None
     """Trust this CA (and verify the certificate); None: verify nothing."""
+    proxy_authorization: str | None = None
+    """Sent as Proxy-Authorization with the CONNECT (a machine's credential from `vaultlink env --vm`)."""
 
 
 @dataclass
@@ -199,7 +201,8 @@ async def _open(target: Target, run: _Run, context: ssl.SSLContext, request: byt
     transport, protocol = await loop.create_connection(lambda: _Connection(request, run), target.host, target.port)
     protocol.connect_reply = loop.create_future()
     authority = f"{target.server_name}:443"
-    transport.write(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n".encode())
+    credential = f"Proxy-Authorization: {target.proxy_authorization}\r\n" if target.proxy_authorization else ""
+    transport.write(f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n{credential}\r\n".encode())
     head = await protocol.connect_reply
     if not head.startswith(b"HTTP/1.1 200") and not head.startswith(b"HTTP/1.0 200"):
         transport.close()

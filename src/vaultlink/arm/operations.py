@@ -29,14 +29,21 @@ class Operations:
         self, call: Call, reply: Reply, *, namespace: str, location: str, result: Any = None, result_status: int = 200
     ) -> Reply:
         """Turns a finished operation's reply into the asynchronous form when that mode is on."""
+        base = f"/subscriptions/{call.params.get('subscriptionId', '')}/providers/{namespace}/locations/{location}"
+        return self.finish_under(call, reply, f"{base}/operationStatuses", f"{base}/operationResults",
+                                 result=result, result_status=result_status)
+
+    def finish_under(
+        self, call: Call, reply: Reply, statuses: str, results: str, *, result: Any = None, result_status: int = 200
+    ) -> Reply:
+        """`finish`, with the polling URLs at `{statuses}/{id}` and `{results}/{id}`: for the providers whose
+        operations Azure serves elsewhere than under `locations/{location}` (private DNS)."""
         if not self.enabled:
             return reply
         op_id = str(uuid.uuid4())
-        sub = call.params.get("subscriptionId", "")
         now = clock.isonow()
-        base = f"/subscriptions/{sub}/providers/{namespace}/locations/{location}"
         body = {
-            "id": f"{base}/operationStatuses/{op_id}",
+            "id": f"{statuses}/{op_id}",
             "name": op_id,
             "status": "Succeeded",
             "startTime": now,
@@ -48,8 +55,8 @@ class Operations:
         with self.store.transaction() as tx:
             tx.put(OPERATION, op_id, body, expect=0)
         headers = dict(reply.headers)
-        headers["Azure-AsyncOperation"] = call.url(f"{base}/operationStatuses/{op_id}", **{"api-version": call.api_version})
-        headers["Location"] = call.url(f"{base}/operationResults/{op_id}", **{"api-version": call.api_version})
+        headers["Azure-AsyncOperation"] = call.url(f"{statuses}/{op_id}", **{"api-version": call.api_version})
+        headers["Location"] = call.url(f"{results}/{op_id}", **{"api-version": call.api_version})
         headers["Retry-After"] = RETRY_AFTER
         if call.method == "PUT":
             return Reply(201 if reply.status in (200, 201) else reply.status, reply.body, headers)

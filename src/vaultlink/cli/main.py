@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from vaultlink.cli.common import DATA_DIR, fail, shell_exports
+from vaultlink.cli.demo import demo
 from vaultlink.cli.vm import machine_proxy, vm
 from vaultlink.core.config import Config
 from vaultlink.runtime import bootstrap
@@ -100,14 +101,15 @@ def status(data_dir: Path, output: str) -> None:
 @DATA_DIR
 @click.option("--vm", default=None, help="Print the exports for a shell inside this machine (a VM name or id).")
 @click.option("-g", "--resource-group", "group", default=None, help="The machine's resource group, when its name is not unique.")
-def env(data_dir: Path, vm: str | None, group: str | None) -> None:
+@click.option("--store", "store_url", default=None, help="With --vm: the store URL when it is not the one the server names.")
+def env(data_dir: Path, vm: str | None, group: str | None, store_url: str | None) -> None:
     """Print the export lines that route a shell's Azure clients through vaultlink."""
     state = read_state(data_dir)
     creds = bootstrap.load_credentials(data_dir)
     if not state or not creds:
         fail(f"no vaultlink server has started for {data_dir}; run `vaultlink up` first")
     assert state is not None and creds is not None
-    proxy = machine_proxy(data_dir, state, vm, group)[1] if vm is not None else None
+    proxy = machine_proxy(data_dir, state, vm, group, store_url)[1] if vm is not None else None
     for name, value in shell_exports(state, creds, proxy).items():
         click.echo(f"export {name}={shlex.quote(value)}")
 
@@ -230,5 +232,6 @@ def role_assign(data_dir: Path, store_url: str | None, assignee: str, role: str,
 
 
 main.add_command(vm)
+main.add_command(demo)
 
 __all__ = ["main", "redact"]

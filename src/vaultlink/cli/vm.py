@@ -71,6 +71,17 @@ class Arm:
             self._token = str(body["access_token"])
         return self._token
 
+    def vault_token(self) -> str:
+        """A token of the default service principal for the Key Vault data plane."""
+        sp = self.creds["servicePrincipal"]
+        form = urllib.parse.urlencode({"grant_type": "client_credentials", "client_id": sp["appId"],
+                                       "client_secret": sp["secret"], "scope": "https://vault.azure.net/.default"}).encode()
+        status, body = self._open(urllib.request.Request(
+            f"{LOGIN}/{self.creds['tenantId']}/oauth2/v2.0/token", data=form, method="POST"))
+        if status != 200 or "access_token" not in body:
+            fail(f"the default service principal could not sign in: {body.get('error_description') or body}")
+        return str(body["access_token"])
+
     def call(self, method: str, path: str, api: str, body: Any = None, headers: dict[str, str] | None = None,
              ) -> tuple[int, dict[str, Any]]:
         data = json.dumps(body).encode() if body is not None else None

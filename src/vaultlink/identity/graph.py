@@ -37,6 +37,7 @@ class Graph:
             routes=[
                 Route("/v1.0/me", self.me),
                 Route("/v1.0/servicePrincipals", self.service_principals),
+                Route("/v1.0/servicePrincipals/{objectId}", self.service_principal),
                 Route("/v1.0/users/{upn}", self.user),
             ],
             exception_handlers={404: _not_found},
@@ -83,6 +84,22 @@ class Graph:
         return JSONResponse(
             {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": [_sp_body(a) for a in apps]}
         )
+
+
+    async def service_principal(self, request: Request) -> Response:
+        """One service principal by its object id (`az ad sp show --id APPID` looks the app id up with the
+        filter above, then reads this)."""
+        try:
+            caller = self._caller(request)
+        except errors.AzureError as e:
+            return graph_error(401, "InvalidAuthenticationToken", e.message)
+        wanted = request.path_params["objectId"].lower()
+        found = [a for a in self.directory.apps(caller.tenant_id) if a["objectId"].lower() == wanted]
+        if not found:
+            return graph_error(404, "Request_ResourceNotFound", f"Resource '{request.path_params['objectId']}' does "
+                               "not exist or one of its queried reference-property objects are not present.")
+        return JSONResponse({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity",
+                             **_sp_body(found[0])})
 
 
 def _user_body(user: dict[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from vaultlink.core import regions
 from vaultlink.core.web import ASGIApp, Receive, Scope, Send
 from vaultlink.edge.routing import HostRoutes, Refusal
 from vaultlink.identity.tokens import Caller
-from vaultlink.network.admit import admit, client_address
+from vaultlink.network.admit import Admission, admit, client_address
 from vaultlink.network.location import Location
 from vaultlink.network.resolve import resolve, view_for
 from vaultlink.network.route import NOWHERE, Landing, route
@@ -23,25 +23,40 @@ from vaultlink.vault.errors import Forbidden
 from vaultlink.vault.model import VaultInfo
 
 VAULT_SUFFIX = ".vault.azure.net"
+MEMO_LIMIT = 4096
 
 
 class Decisions:
-    """The most recent decisions, by request id."""
+    """The most recent decisions, by request id.
+
+    An entry is kept as given, or as a function that makes it (`record_lazily`): every admitted request is
+    recorded, and few are ever looked up, so the dictionary is built when someone asks."""
 
     def __init__(self, limit: int = 2000) -> None:
         self.limit = limit
-        self._entries: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._entries: OrderedDict[str, tuple[float, dict[str, Any] | Callable[[], dict[str, Any]]]] = OrderedDict()
 
     def record(self, request_id: str, entry: dict[str, Any]) -> None:
-        self._entries[request_id] = {"requestId": request_id, "time": time.time(), **entry}
+        self._keep(request_id, dict(entry))
+
+    def record_lazily(self, request_id: str, entry: Callable[[], dict[str, Any]]) -> None:
+        self._keep(request_id, entry)
+
+    def _keep(self, request_id: str, entry: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        self._entries[request_id] = (time.time(), entry)
         while len(self._entries) > self.limit:
             self._entries.popitem(last=False)
 
+    def _entry(self, request_id: str, kept: tuple[float, dict[str, Any] | Callable[[], dict[str, Any]]]) -> dict[str, Any]:
+        stamp, entry = kept
+        return {"requestId": request_id, "time": stamp, **(entry if isinstance(entry, dict) else entry())}
+
     def find(self, request_id: str) -> dict[str, Any] | None:
-        return self._entries.get(request_id)
+        kept = self._entries.get(request_id)
+        return None if kept is None else self._entry(request_id, kept)
 
     def recent(self, count: int = 50) -> list[dict[str, Any]]:
-        return list(self._entries.values())[-count:]
+        return [self._entry(request_id, kept) for request_id, kept in list(self._entries.items())[-count:]]
 
 
 def describe(location: Location) -> str:
@@ -78,6 +93,18 @@ class Router:
         self.vault_app = vault_app
         self.snapshot = snapshot
         self.decisions = decisions
+        self._memo_topology: Topology | None = None
+        self._memo: dict[tuple[Any, ...], Any] = {}
+        """Landings and admissions are pure functions of one topology and their arguments: kept until the
+        topology is replaced."""
+
+    def _memo_for(self, topology: Topology) -> dict[tuple[Any, ...], Any]:
+        if topology is not self._memo_topology:
+            self._memo_topology = topology
+            self._memo = {}
+        elif len(self._memo) >= MEMO_LIMIT:
+            self._memo.clear()
+        return self._memo
 
     def __call__(self, host: str, location: Location) -> ASGIApp | Refusal:
         if not host.endswith(VAULT_SUFFIX):
@@ -99,7 +126,11 @@ class Router:
     def _landing(self, topology: Topology, vault: VaultInfo, ext: dict[str, Any]) -> Landing:
         landing: Landing | None = ext.get("landing")
         if landing is None:  # reached by direct TLS, not through a tunnel: it came over the public front end
-            landing = route(topology, ext["location"], region_address(regions.normalize(vault.location)))
+            memo = self._memo_for(topology)
+            key = ("landing", ext["location"], vault.location)
+            landing = memo.get(key)
+            if landing is None:
+                landing = memo[key] = route(topology, ext["location"], region_address(regions.normalize(vault.location)))
         return landing
 
     def client_address(self, vault: VaultInfo, ext: dict[str, Any]) -> str:
@@ -118,9 +149,14 @@ class Router:
         if model is None:
             return location.public_address
         landing = self._landing(topology, vault, ext)
-        decision = admit(topology, model, landing, location)
-        self.decisions.record(request_id, {
-            "vault": vault.name, "location": location.describe(), "dns": list(ext.get("dns", ())),
+        memo = self._memo_for(topology)
+        key = ("admit", model.name, landing, location)
+        decision: Admission | None = memo.get(key)
+        if decision is None:
+            decision = memo[key] = admit(topology, model, landing, location)
+        dns = ext.get("dns", ())
+        self.decisions.record_lazily(request_id, lambda: {
+            "vault": vault.name, "location": location.describe(), "dns": list(dns),
             "landing": {"kind": landing.kind, "address": landing.address, "reason": landing.reason},
             "admission": asdict(decision), "caller": caller.describe(),
         })

@@ -25,6 +25,7 @@ from vaultlink.arm.resources import Resources
 from vaultlink.arm.services import Services
 from vaultlink.core.config import Config
 from vaultlink.core.web import Receive, Scope, Send
+from vaultlink.dns.server import DnsServer
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.proxy import Edge
 from vaultlink.edge.routing import HostRoutes, Refusal
@@ -35,9 +36,8 @@ from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
 from vaultlink.runtime import bootstrap, hosts
-from vaultlink.dns.server import DnsServer
-from vaultlink.runtime.resolvers import Resolvers
 from vaultlink.runtime.machines import Machines
+from vaultlink.runtime.resolvers import Resolvers
 from vaultlink.runtime.routing import Decisions, Router
 from vaultlink.runtime.topology import Snapshots
 from vaultlink.runtime.vaults import VaultDirectory

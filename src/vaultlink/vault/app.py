@@ -7,6 +7,7 @@ Key Vault's headers.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
@@ -50,6 +51,12 @@ class NetworkRules(Protocol):
     def client_address(self, vault: VaultInfo, ext: dict[str, Any]) -> str: ...
 
 SERVICE_VERSION = "1.9.2900.1"
+_SERVICE_VERSION_HEADER = (b"x-ms-keyvault-service-version", SERVICE_VERSION.encode())
+_JSON_TYPE = (b"content-type", b"application/json; charset=utf-8")
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
+"""What `web.send_json` encodes with, made once."""
+MEMO_LIMIT = 4096
+"""Entries kept per memo (paths to routes, query strings to parameters) before it starts over."""
 S = "Microsoft.KeyVault/vaults/secrets/"
 K = "Microsoft.KeyVault/vaults/keys/"
 C = "Microsoft.KeyVault/vaults/certificates/"
@@ -196,6 +203,10 @@ class VaultApp:
         self.max_body = max_body
         self.network = network
         self.throttle = throttle
+        self._found: dict[tuple[str, str], tuple[Op, dict[str, str]]] = {}
+        """(method, path) -> the route and its parameters: a pure function of the route table."""
+        self._queries: dict[bytes, dict[str, str]] = {}
+        self._regions: dict[str, tuple[bytes, bytes]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -205,10 +216,12 @@ class VaultApp:
         host = web.host_of(headers, "")
         location: Location = web.extension(scope, "location", INTERNET)
         vault = self.lookup(host.split(".", 1)[0].lower())
-        extra = [(b"x-ms-request-id", request_id.encode()),
-                 (b"x-ms-keyvault-service-version", SERVICE_VERSION.encode())]
+        extra = [(b"x-ms-request-id", request_id.encode()), _SERVICE_VERSION_HEADER]
         if vault is not None:
-            extra.append((b"x-ms-keyvault-region", vault.location.encode()))
+            region = self._regions.get(vault.location)
+            if region is None:
+                region = self._regions[vault.location] = (b"x-ms-keyvault-region", vault.location.encode())
+            extra.append(region)
         seen = [location.public_address]
         try:
             body = await web.read_body(receive, self.max_body)
@@ -222,7 +235,7 @@ class VaultApp:
             e2 = errors.InternalServerError(request_id=request_id)
             status, payload = e2.status, e2.envelope()
         extra.append((b"x-ms-keyvault-network-info", f"conn_type=Ipv4;addr={seen[0]};act_addr_fam=InterNetwork;".encode()))
-        await web.send_json(send, status, payload, extra, head=scope["method"] == "HEAD")
+        await _send_json(send, status, payload, extra, head=scope["method"] == "HEAD")
 
     def handle(
         self, scope: Scope, headers: dict[str, str], body: bytes, vault: VaultInfo | None, host: str, request_id: str,
@@ -238,9 +251,9 @@ class VaultApp:
             if self.network is not None:
                 seen[0] = self.network.client_address(vault, ext)
             return 200, None
-        query = web.query_of(scope)
+        query = self._query(scope)
         api_version = versions.check(query.get("api-version"))
-        op, params = self.table.find(scope["method"], path)
+        op, params = self._route(scope["method"], path)
         caller = self.gate.authenticate(headers.get("authorization"), vault)
         if self.network is not None:
             seen[0] = self.network.admit(request_id, vault, ext, caller)
@@ -250,3 +263,34 @@ class VaultApp:
         req = Request(vault=vault, caller=caller, params=params, query=query, body=body, base=f"https://{host}",
                       api_version=api_version, client_address=seen[0])
         return op.run(req)
+
+    def _route(self, method: str, path: str) -> tuple[Op, dict[str, str]]:
+        """`table.find`, remembered: a client asks for the same few paths over and over."""
+        found = self._found.get((method, path))
+        if found is None:
+            found = self.table.find(method, path)  # raises for a path or method no route has: not remembered
+            if len(self._found) >= MEMO_LIMIT:
+                self._found.clear()
+            self._found[(method, path)] = found
+        return found[0], dict(found[1])
+
+    def _query(self, scope: Scope) -> dict[str, str]:
+        raw: bytes = scope.get("query_string", b"")
+        query = self._queries.get(raw)
+        if query is None:
+            query = web.query_of(scope)
+            if len(self._queries) >= MEMO_LIMIT:
+                self._queries.clear()
+            self._queries[raw] = query
+        return dict(query)
+
+
+async def _send_json(send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]], *, head: bool) -> None:
+    """`web.send_json`, byte for byte, with the encoder made once."""
+    payload = b"" if body is None else _ENCODER.encode(body).encode()
+    out = [(b"content-length", str(len(payload)).encode())]
+    if body is not None:
+        out.append(_JSON_TYPE)
+    out += headers
+    await send({"type": "http.response.start", "status": status, "headers": out})
+    await send({"type": "http.response.body", "body": b"" if head else payload})

@@ -149,7 +149,7 @@ def _storage_profile(value: Any) -> dict[str, Any] | None:
     return echo
 
 
-def _ip_configuration(item: dict[str, Any], nic: ResourceId, index: int, count: int) -> tuple[IpConfiguration, dict[str, Any]]:
+def _ip_configuration(item: dict[str, Any], index: int, count: int) -> tuple[IpConfiguration, dict[str, Any]]:
     name = item.get("name") or f"ipconfig{index + 1}"
     field = f"networkInterfaceConfigurations.ipConfigurations[{index}]"
     if not isinstance(name, str):
@@ -189,7 +189,7 @@ def _configuration(rid: ResourceId, item: dict[str, Any], index: int, count: int
     items = _list(props.get("ipConfigurations"), f"{field}.ipConfigurations")
     if not items:
         raise compute.RequiredParameterMissing(name="ipConfigurations", target=f"{field}.ipConfigurations")
-    parsed = [_ip_configuration(c, nic, i, len(items)) for i, c in enumerate(items)]
+    parsed = [_ip_configuration(c, i, len(items)) for i, c in enumerate(items)]
     configs = tuple(c for c, _ in parsed)
     if len({c.name.lower() for c in configs}) != len(configs):
         raise compute.InvalidNetworkProfile(message=f"The IP configurations of {field} must have distinct names.",

@@ -33,6 +33,7 @@ from vaultlink.store import Record, StoreConflict, Transaction
 NAMESPACE = "Microsoft.Compute"
 WRITE = "Microsoft.Compute/virtualMachines/write"
 JOIN_SUBNET = "Microsoft.Network/virtualNetworks/subnets/join/action"
+JOIN_INTERFACE = "Microsoft.Network/networkInterfaces/join/action"
 ATTEMPTS = 5
 
 T = TypeVar("T")
@@ -106,11 +107,13 @@ class VirtualMachineOperations:
                 raise compute.NetworkInterfaceNameInUse(nic=str(c.nic), vm=str(rid), config=c.name)
             for ip in c.ip_configurations:
                 subnet = self._subnet(tx, ip.subnet, c.nic, spec.location)
-                self._require_join(caller, rid, ResourceId.parse(subnet.body["id"]))
+                self._require_link(caller, rid, JOIN_SUBNET, ResourceId.parse(subnet.body["id"]))
                 subnets[ip.subnet] = subnet
                 networks.add(ip.subnet.key.rsplit("/subnets/", 1)[0])
         created = {c.nic for c in spec.configurations}
         given = [self._free_interface(tx, r.nic, spec) for r in spec.references if r.nic not in created]
+        for rec in given:
+            self._require_link(caller, rid, JOIN_INTERFACE, ResourceId.parse(rec.body["id"]))
         for rec in given:
             networks.update(s.key.rsplit("/subnets/", 1)[0] for s, _ in nics.addresses_of(rec.body))
         if len(networks) > 1:
@@ -167,11 +170,12 @@ class VirtualMachineOperations:
                                "use this network interface for another resource, it must be dissociated from it.")
         return rec
 
-    def _require_join(self, caller: Caller, vm: ResourceId, subnet: ResourceId) -> None:
-        if not self.services.authorizer.decide(caller.object_id, JOIN_SUBNET, str(subnet)).allowed:
+    def _require_link(self, caller: Caller, vm: ResourceId, action: str, linked: ResourceId) -> None:
+        """Putting a VM in a subnet (or on an interface) needs the join action there too."""
+        if not self.services.authorizer.decide(caller.object_id, action, str(linked)).allowed:
             raise net.LinkedAuthorizationFailed(
                 client=caller.name or caller.app_id, object_id=caller.object_id, action=WRITE, scope=str(vm),
-                linked_action=JOIN_SUBNET, linked_scope=str(subnet),
+                linked_action=action, linked_scope=str(linked),
             )
 
     def _update(self, tx: Transaction, current: Record, spec: VmSpec) -> dict[str, Any]:
@@ -229,7 +233,9 @@ class VirtualMachineOperations:
             return body
 
         body = self._write(work)
-        return self._finish(call, Reply(200, body), body["location"])
+        reply = self._finish(call, Reply(200, body), body["location"])
+        # The compute provider answers an update 200 (with Azure-AsyncOperation when it runs on), never 202.
+        return Reply(200, body, reply.headers) if reply.status == 202 else reply
 
     # ---- delete ---------------------------------------------------------------------------------------
     def delete(self, call: Call) -> Reply:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from vaultlink.arm.providers.keyvault import deleted
 from vaultlink.arm.providers.keyvault.connections import Connections
 from vaultlink.arm.providers.keyvault.deleted import DeletedVaults
+from vaultlink.arm.providers.keyvault.managedhsms import ManagedHsms
 from vaultlink.arm.providers.keyvault.model import NAMESPACE, VAULT_TYPE
 from vaultlink.arm.providers.keyvault.service import Vaults
 from vaultlink.arm.routing import Route
@@ -21,6 +22,7 @@ DELETED = PROVIDER + "/locations/{location}/deletedVaults/{vaultName}"
 
 def routes(services: Services) -> list[Route]:
     vaults, gone, links = Vaults(services), DeletedVaults(services), Connections(services)
+    hsms = ManagedHsms(services)
     services.hooks.on(VAULT_TYPE, deleted.group_deleted)
     K = NAMESPACE
     READ, WRITE = "Microsoft.KeyVault/vaults/read", "Microsoft.KeyVault/vaults/write"
@@ -51,4 +53,10 @@ def routes(services: Services) -> list[Route]:
               action="Microsoft.KeyVault/vaults/privateEndpointConnectionsApproval/action"),
         Route("DELETE", PEC, links.delete, K, "vaults/privateEndpointConnections",
               action="Microsoft.KeyVault/vaults/privateEndpointConnections/delete"),
+        Route("GET", PROVIDER + "/managedHSMs", hsms.list_by_subscription, K, "managedHSMs",
+              action="Microsoft.KeyVault/managedHSMs/read"),
+        Route("GET", SUB + "/resourceGroups/{resourceGroupName}/providers/Microsoft.KeyVault/managedHSMs",
+              hsms.list_by_group, K, "managedHSMs", action="Microsoft.KeyVault/managedHSMs/read"),
+        Route("GET", PROVIDER + "/deletedManagedHSMs", hsms.list_deleted, K, "deletedManagedHSMs",
+              action="Microsoft.KeyVault/deletedManagedHSMs/read"),
     ]

@@ -23,10 +23,10 @@ from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.model import (
     LINKS,
-    NAMESPACE,
     Reader,
     as_created,
     check_conditions,
+    finish,
     page,
     require_global,
     require_group,
@@ -83,7 +83,7 @@ class VirtualNetworkLinks:
                 guid = network.body.get("properties", {}).get("resourceGuid") if network else None
                 dnsrecords.index_link(tx, vnet, zone, rid, guid)
         reply = Reply(200 if current else 201, stored)
-        return self.operations.finish(call, reply, namespace=NAMESPACE, location="global", result=stored)
+        return finish(self.operations, call, reply, result=stored)
 
     def patch(self, call: Call) -> Reply:
         body = call.json()
@@ -109,8 +109,7 @@ class VirtualNetworkLinks:
                 policy=policy, tags=tags if "tags" in body else current.body.get("tags"),
             )
             tx.put(RESOURCE, rid.key, stored, expect=current.version)
-        return self.operations.finish(call, Reply(200, stored), namespace=NAMESPACE, location="global",
-                                      result=stored)
+        return finish(self.operations, call, Reply(200, stored), result=stored)
 
     def get(self, call: Call) -> Reply:
         zone = as_created(stored_zone(self.store, zone_id(call)))
@@ -130,7 +129,7 @@ class VirtualNetworkLinks:
             check_conditions(call, None, rec, KIND, rec.body["name"])
             link_deleted(tx, ResourceId.parse(rec.body["id"]), rec.body)
             tx.delete(RESOURCE, rec.key, expect=rec.version)
-        return self.operations.finish(call, Reply(200), namespace=NAMESPACE, location="global", result_status=200)
+        return finish(self.operations, call, Reply(200), result_status=200)
 
     def list(self, call: Call) -> Reply:
         zone = as_created(stored_zone(self.store, zone_id(call)))

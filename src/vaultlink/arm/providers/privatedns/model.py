@@ -14,9 +14,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vaultlink.arm.operations import Operations
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.resources import GROUP, RESOURCE, group_key
-from vaultlink.arm.routing import Call
+from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.tracked import LocationNotAvailableForResourceType
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
@@ -27,10 +28,22 @@ ZONES = "privateDnsZones"
 ZONE_TYPE = "Microsoft.Network/privateDnsZones"
 LINKS = "virtualNetworkLinks"
 DEFAULT_TOP = 100
+OPERATION_STATUSES, OPERATION_RESULTS = "privateDnsOperationStatuses", "privateDnsOperationResults"
 
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
 Reader = Transaction | Store
+
+
+# ---- long-running operations ------------------------------------------------------------------------------
+
+def finish(operations: Operations, call: Call, reply: Reply, *, result: Any = None, result_status: int = 200) -> Reply:
+    """`Operations.finish` at private DNS's own polling URLs: Azure serves them per resource group
+    (`.../providers/Microsoft.Network/privateDnsOperationStatuses/{id}`), under the private DNS api-versions
+    the request used, which Microsoft.Network's `locations/{location}/operationStatuses` would refuse."""
+    base = f"{ResourceId(call.params['subscriptionId'], call.params['resourceGroupName'])!s}/providers/{NAMESPACE}"
+    return operations.finish_under(call, reply, f"{base}/{OPERATION_STATUSES}", f"{base}/{OPERATION_RESULTS}",
+                                   result=result, result_status=result_status)
 
 
 # ---- ids ----------------------------------------------------------------------------------------------------

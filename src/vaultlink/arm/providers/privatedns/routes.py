@@ -12,6 +12,7 @@ from vaultlink.arm.providers.privatedns.links import (
     link_deleted,
     virtual_network_deleted,
 )
+from vaultlink.arm.providers.privatedns.model import OPERATION_RESULTS, OPERATION_STATUSES
 from vaultlink.arm.providers.privatedns.recordsets import RecordSets
 from vaultlink.arm.providers.privatedns.zones import PrivateZones, zone_deleted
 from vaultlink.arm.routing import Route
@@ -23,6 +24,7 @@ ZONES = GROUP + "/providers/Microsoft.Network/privateDnsZones"
 ZONE = ZONES + "/{privateZoneName}"
 LINKS = ZONE + "/virtualNetworkLinks"
 ACTION = "Microsoft.Network/privateDnsZones"
+OPERATIONS = GROUP + "/providers/Microsoft.Network"
 
 
 def routes(services: Services) -> list[Route]:
@@ -52,4 +54,9 @@ def routes(services: Services) -> list[Route]:
         Route("GET", ZONE + "/{recordType}/{relativeRecordSetName}", sets.get, NS, rs, action=ACTION + "/{recordType}/read"),
         Route("DELETE", ZONE + "/{recordType}/{relativeRecordSetName}", sets.delete, NS, rs,
               action=ACTION + "/{recordType}/delete"),
+        # Where clients poll zone and link operations (model.finish), with the private DNS api-versions.
+        Route("GET", f"{OPERATIONS}/{OPERATION_STATUSES}/{{operationId}}", services.operations.status, NS,
+              OPERATION_STATUSES, action=f"Microsoft.Network/{OPERATION_STATUSES}/read"),
+        Route("GET", f"{OPERATIONS}/{OPERATION_RESULTS}/{{operationId}}", services.operations.result, NS,
+              OPERATION_RESULTS, action=f"Microsoft.Network/{OPERATION_RESULTS}/read"),
     ]

@@ -15,12 +15,12 @@ from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.errors import CannotDeleteResource
 from vaultlink.arm.providers.privatedns.links import unindex_links_of, zone_links
 from vaultlink.arm.providers.privatedns.model import (
-    NAMESPACE,
     ZONE_TYPE,
     Reader,
     as_created,
     check_conditions,
     check_zone_name,
+    finish,
     new_etag,
     page,
     require_global,
@@ -70,7 +70,7 @@ class PrivateZones:
                 dnsrecords.write_record_set(tx, rid, "SOA", soa, expect=0)
             shown = render(tx, stored)
         reply = Reply(200 if current is not None else 201, shown)
-        return self.operations.finish(call, reply, namespace=NAMESPACE, location="global", result=shown)
+        return finish(self.operations, call, reply, result=shown)
 
     def patch(self, call: Call) -> Reply:
         rid = zone_id(call)
@@ -87,7 +87,7 @@ class PrivateZones:
                     stored = _with_tags(stored, tags)
             tx.put(RESOURCE, rid.key, stored, expect=current.version)
             shown = render(tx, stored)
-        return self.operations.finish(call, Reply(200, shown), namespace=NAMESPACE, location="global", result=shown)
+        return finish(self.operations, call, Reply(200, shown), result=shown)
 
     def get(self, call: Call) -> Reply:
         return Reply(200, render(self.store, stored_zone(self.store, zone_id(call)).body))
@@ -106,7 +106,7 @@ class PrivateZones:
                 raise CannotDeleteResource(nested=f"{ZONE_TYPE}/{zone.name}/virtualNetworkLinks/{links[0].body['name']}")
             dnsrecords.drop_zone(tx, rid)
             tx.delete(RESOURCE, rid.key, expect=current.version)
-        return self.operations.finish(call, Reply(200), namespace=NAMESPACE, location="global", result_status=200)
+        return finish(self.operations, call, Reply(200), result_status=200)
 
     def list_by_group(self, call: Call) -> Reply:
         group = ResourceId(call.params["subscriptionId"], call.params["resourceGroupName"])
