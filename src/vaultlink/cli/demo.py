@@ -173,6 +173,8 @@ def run_demo(data_dir: Path) -> None:
     token = arm.vault_token()
     inside = Vault(state, inside_proxy, token, vault)
     code, written = inside.call("PUT", "/secrets/greeting", {"value": "hello from inside the network"})
+    if code != 200:
+        fail(f"setting a secret from inside the network failed: {written}")
     code, read = inside.call("GET", "/secrets/greeting")
     step("")
     step("$ az keyvault secret show --vault-name ... --name greeting      # on demo-vm")

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from vaultlink.cli.common import DATA_DIR, fail, shell_exports
+from vaultlink.cli.common import DATA_DIR, fail, live_status, shell_exports
 from vaultlink.cli.demo import demo
 from vaultlink.cli.vm import machine_proxy, vm
 from vaultlink.core.config import Config
@@ -42,7 +42,7 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
 
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
     state = read_state(data_dir)
-    if state and _alive(state):
+    if state and live_status(state) is not None:
         fail(f"a vaultlink server already runs for {data_dir} at {state['proxy']} (pid {state['pid']})")
     config = Config(data_dir=data_dir, store_url=store_url, proxy_port=proxy_port, dns_port=dns_port,
                     async_operations=async_operations, throttle=throttle)
@@ -70,16 +70,6 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
         fail(f"cannot start: {e}")
 
 
-def _alive(state: dict[str, Any]) -> bool:
-    try:
-        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-            f"{state['proxy']}/vaultlink/status", timeout=2
-        ) as r:
-            return bool(json.loads(r.read()).get("ready"))
-    except (OSError, ValueError):
-        return False
-
-
 @main.command()
 @DATA_DIR
 @click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
@@ -89,12 +79,15 @@ def status(data_dir: Path, output: str) -> None:
     if not state:
         fail(f"no vaultlink server has started for {data_dir}")
     assert state is not None
-    if not _alive(state):
+    live = live_status(state)
+    if live is None:
         fail(f"the vaultlink server for {data_dir} ({state['proxy']}) is not answering")
+    assert live is not None
     if output == "json":
-        click.echo(json.dumps(state, indent=2))
+        click.echo(json.dumps(live, indent=2))
     else:
-        click.echo(f"ready: proxy {state['proxy']}, CA {state['caFile']}, store {state['store']}")
+        click.echo(f"ready: proxy {live['proxy']}, DNS {', '.join(live['dns'])} (the internet) and "
+                   f"{len(live['dnsViews'])} virtual network resolver(s), CA {live['caFile']}, store {live['store']}")
 
 
 @main.command()
