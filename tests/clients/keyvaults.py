@@ -8,7 +8,6 @@ from typing import Any
 from azure.identity import ClientSecretCredential
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-
 from tests.vaultlink_process import Running
 
 ALL_SECRET_PERMISSIONS = ["get", "list", "set", "delete", "backup", "restore", "recover", "purge"]

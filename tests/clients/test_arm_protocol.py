@@ -12,7 +12,6 @@ import pytest
 import requests
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
-
 from tests.vaultlink_process import Running, start
 
 

@@ -19,7 +19,6 @@ from azure.identity import (
 from azure.mgmt.resource.resources import ResourceManagementClient
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from tests.vaultlink_process import Running, start
 
 ARM_SCOPE = "https://management.core.windows.net//.default"

@@ -9,7 +9,6 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.identity import ClientSecretCredential, DefaultAzureCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
-
 from tests.vaultlink_process import Running
 
 

@@ -7,10 +7,14 @@ import time
 
 import pytest
 import requests
-from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError, ServiceRequestError
+from azure.core.exceptions import (
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+)
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
-
 from tests.clients.keyvaults import make_vault, owner_credential, vault_url
 from tests.vaultlink_process import Running
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
-
 from tests.postgres import throwaway_database
 from tests.vaultlink_process import Running, start
 

@@ -15,7 +15,6 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-
 from tests.clients.keyvaults import owner_credential
 from tests.vaultlink_process import Running, start
 

@@ -10,7 +10,6 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.keyvault.secrets import SecretClient
 from azure.mgmt.keyvault import KeyVaultManagementClient
-
 from tests.clients.keyvaults import make_vault, owner_credential, vault_url
 from tests.vaultlink_process import Running
 

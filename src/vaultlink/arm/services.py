@@ -8,9 +8,9 @@ from typing import Any
 
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.resources import Resources
+from vaultlink.core.ids import ResourceId
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
-from vaultlink.core.ids import ResourceId
 from vaultlink.store import Store, Transaction
 
 Hook = Callable[[Transaction, ResourceId, dict[str, Any]], None]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-import urllib.request
 from pathlib import Path
 from typing import Any
 

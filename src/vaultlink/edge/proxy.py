@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import socket
 import ssl
 from typing import Any, Self, cast
@@ -114,7 +115,7 @@ class _Connection(asyncio.Protocol):
         self._idle_handle: asyncio.TimerHandle | None = None
         self._internet: Location | Refusal | None = None
         self._targets: dict[tuple[str, int | None], Target] = {}
-        self._socket: Any = None
+        self._socket: socket.socket | None = None
 
     # ---- asyncio.Protocol ------------------------------------------------------------------------------
 
@@ -124,7 +125,7 @@ class _Connection(asyncio.Protocol):
         peer = transport.get_extra_info("peername")
         if peer:
             self._client = (str(peer[0]), int(peer[1]))
-        self._socket = transport.get_extra_info("socket")
+        self._socket = _own_socket(transport.get_extra_info("socket"))
         self._quickack()
         self._edge._connections.add(self)
         self._idle_handle = asyncio.get_running_loop().call_later(self._edge.idle_timeout, self._check_idle)
@@ -137,7 +138,12 @@ class _Connection(asyncio.Protocol):
             try:
                 self._socket.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
             except OSError:
-                self._socket = None
+                self._drop_socket()
+
+    def _drop_socket(self) -> None:
+        sock, self._socket = self._socket, None
+        if sock is not None:
+            sock.close()
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
@@ -158,6 +164,7 @@ class _Connection(asyncio.Protocol):
         if exc is not None:
             log.debug("connection from %s:%d lost: %s", *self._client, exc)
         self._edge._connections.discard(self)
+        self._drop_socket()
         if self._idle_handle is not None:
             self._idle_handle.cancel()
         if self._session is not None:
@@ -324,6 +331,25 @@ class _Connection(asyncio.Protocol):
             return
         self._heard = False
         self._idle_handle = asyncio.get_running_loop().call_later(self._edge.idle_timeout, self._check_idle)
+
+
+def _own_socket(transport_socket: Any) -> socket.socket | None:
+    """A socket object of our own for the connection's socket, to set options on it for every read.
+
+    uvloop's transport hands out a stand-in whose every setsockopt makes (and forgets) a new socket object,
+    which costs a getsockname and an object per call. Ours is a duplicate descriptor of the same socket,
+    closed when the connection is lost (a duplicate left to the garbage collector closes harmlessly)."""
+    if QUICKACK is None or transport_socket is None:
+        return None
+    try:
+        fd = os.dup(transport_socket.fileno())
+    except (OSError, AttributeError, ValueError):
+        return None
+    try:
+        return socket.socket(transport_socket.family, transport_socket.type, transport_socket.proto, fileno=fd)
+    except (OSError, ValueError):
+        os.close(fd)
+        return None
 
 
 class _TransportPipe:

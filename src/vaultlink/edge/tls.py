@@ -52,13 +52,16 @@ class TlsLayer:
                 raise
             self._handshaken = True
         chunks: list[bytes] = []
+        sslobj, incoming = self._sslobj, self._incoming
         try:
             while True:
-                chunk = self._sslobj.read(READ_SIZE)
+                chunk = sslobj.read(READ_SIZE)
                 if not chunk:  # close_notify (over memory BIOs, "no data yet" raises instead)
                     self.peer_closed = True
                     break
                 chunks.append(chunk)
+                if not incoming.pending and not sslobj.pending():
+                    break  # every byte taken and nothing decrypted left: another read would only raise WantRead
         except ssl.SSLWantReadError:
             pass
         except ssl.SSLZeroReturnError:

@@ -16,8 +16,8 @@ from vaultlink.identity.directory import Directory
 from vaultlink.identity.tokens import Caller, TokenVerifier
 
 AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000")
-_SPN_FILTER = re.compile(r"servicePrincipalNames/any\(\w+:\w+ eq '([^']*)'\)", re.I)
-_APPID_FILTER = re.compile(r"appId eq '([^']*)'", re.I)
+_SPN_FILTER = re.compile(r"servicePrincipalNames/any\(\w+:\w+ eq '([^']*)'\)", re.IGNORECASE)
+_APPID_FILTER = re.compile(r"appId eq '([^']*)'", re.IGNORECASE)
 
 
 def graph_error(status: int, code: str, message: str) -> JSONResponse:

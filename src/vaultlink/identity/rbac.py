@@ -32,7 +32,7 @@ class Decision:
 
 @lru_cache(maxsize=1024)
 def _pattern(action_pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(action_pattern).replace(r"\*", ".*") + "$", re.I)
+    return re.compile("^" + re.escape(action_pattern).replace(r"\*", ".*") + "$", re.IGNORECASE)
 
 
 def action_matches(patterns: tuple[str, ...], action: str) -> bool:

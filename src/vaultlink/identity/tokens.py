@@ -40,7 +40,7 @@ def resource_from_scope(scope: str) -> str:
         if item.endswith("/.default"):
             first = item
             break
-    return first[: -len("/.default")] if first.endswith("/.default") else first
+    return first.removesuffix("/.default")
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from vaultlink.core import errors
 from vaultlink.identity import roles
 from vaultlink.identity.rbac import ASSIGNMENT, covers
 
-_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.I)
-_PRINCIPAL_FILTER = re.compile(r"^\s*principalId\s+eq\s+'([^']+)'\s*$", re.I)
-_ASSIGNED_TO = re.compile(r"^\s*assignedTo\('([^']+)'\)\s*$", re.I)
-_ROLE_NAME = re.compile(r"^\s*roleName\s+eq\s+'([^']+)'\s*$", re.I)
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
+_PRINCIPAL_FILTER = re.compile(r"^\s*principalId\s+eq\s+'([^']+)'\s*$", re.IGNORECASE)
+_ASSIGNED_TO = re.compile(r"^\s*assignedTo\('([^']+)'\)\s*$", re.IGNORECASE)
+_ROLE_NAME = re.compile(r"^\s*roleName\s+eq\s+'([^']+)'\s*$", re.IGNORECASE)
 
 
 class RoleAssignmentExists(errors.Conflict):
@@ -147,7 +147,7 @@ class AuthorizationProvider:
         flt = call.query.get("$filter", "").strip()
         at_scope_only = False
         principal: str | None = None
-        for clause in [c for c in re.split(r"\s+and\s+", flt, flags=re.I) if c]:
+        for clause in [c for c in re.split(r"\s+and\s+", flt, flags=re.IGNORECASE) if c]:
             if clause.lower() == "atscope()":
                 at_scope_only = True
             elif (m := _PRINCIPAL_FILTER.match(clause) or _ASSIGNED_TO.match(clause)):

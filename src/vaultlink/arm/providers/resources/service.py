@@ -15,7 +15,7 @@ from vaultlink.core import errors, regions
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
 
-_FILTER_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.I)
+_FILTER_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECASE)
 _GROUP_ALLOWED = {"_", "(", ")", "-", "."}
 
 
@@ -231,7 +231,7 @@ def _filters(text: str) -> dict[str, str]:
     out: dict[str, str] = {}
     if not text.strip():
         return out
-    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.I):
+    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
         m = _FILTER_CLAUSE.match(clause)
         if not m:
             raise errors.InvalidFilterInQueryString(clause=clause.strip())
