@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from azure.core.exceptions import ResourceNotFoundError
+from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError
 from tests.clients.network_support import (
     Net,
     cli,
@@ -303,6 +303,30 @@ def test_cross_tenant_takes_manual_requests_only(net: Net, rg: str, subnet: Any,
     manual = net.endpoint(rg, subnet.id, their_vault, name="pe-x-manual", manual=True)
     assert manual.properties.manual_private_link_service_connections[0].properties \
         .private_link_service_connection_state.status == "Pending"
+
+    # it stays Pending until a principal of the vault's tenant approves it; then both sides say Approved
+    from azure.mgmt.keyvault import KeyVaultManagementClient
+
+    vault_rg, vault_name = their_vault.split("/")[4], their_vault.split("/")[-1]
+    owner = KeyVaultManagementClient(fabrikam.credential, fabrikam.subscription_id)  # type: ignore[arg-type]
+    [pec] = [p for p in owner.private_endpoint_connections.list_by_resource(vault_rg, vault_name)
+             if p.properties.private_endpoint.id.lower() == manual.id.lower()]
+    assert pec.properties.private_link_service_connection_state.status == "Pending"
+    consumer = KeyVaultManagementClient(net.credential, fabrikam.subscription_id)  # type: ignore[arg-type]
+    with pytest.raises((HttpResponseError, ClientAuthenticationError)):
+        consumer.private_endpoint_connections.put(vault_rg, vault_name, pec.name, {"properties": {
+            "privateLinkServiceConnectionState": {"status": "Approved"}}})
+    approve = {"properties": {"privateLinkServiceConnectionState": {"status": "Approved", "description": "by fabrikam"}}}
+    if net.rm.providers.get("Microsoft.KeyVault").registration_state != "Registered":
+        # Azure's documented gotcha: the endpoint's subscription must have Microsoft.KeyVault registered
+        err = refused(owner.private_endpoint_connections.put, vault_rg, vault_name, pec.name, approve)
+        assert err.error.code == "AuthorizationFailed" and "must be registered" in err.error.message
+        net.rm.providers.register("Microsoft.KeyVault")
+    owner.private_endpoint_connections.put(vault_rg, vault_name, pec.name, approve)
+    assert owner.private_endpoint_connections.get(vault_rg, vault_name, pec.name).properties \
+        .private_link_service_connection_state.status == "Approved"
+    assert net.client.private_endpoints.get(rg, "pe-x-manual").properties.manual_private_link_service_connections[0] \
+        .properties.private_link_service_connection_state.status == "Approved"
 
 
 def test_subnet_and_network_in_use_cannot_go(net: Net, rg: str, vault: str, subnet: Any) -> None:
