@@ -3,6 +3,7 @@ topology was built through the real management SDKs."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import uuid
@@ -146,3 +147,47 @@ def test_wrong_record_and_removed_link(world: World) -> None:
     world.dns.virtual_network_links.begin_delete(world.rg, ZONE, "link-app").result()
     flipped = world.dig("vnet-app", name)
     assert "IN A 198.51.100." in flipped and "NXDOMAIN" not in flipped
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="port 53 needs root")
+def test_two_servers_each_get_system_resolvers(tmp_path: Any) -> None:
+    """Two vaultlink servers on one machine both allocate 127.77.x.y addresses; each network still gets a port-53
+    resolver (the second server moves to addresses the first does not hold)."""
+    import json
+    import time
+    import urllib.request
+
+    import requests
+
+    servers = [start(tmp_path / name) for name in ("one", "two")]
+    try:
+        found = []
+        for running in servers:
+            c = running.credentials
+            kw: dict[str, Any] = {"proxies": {"https": running.proxy}, "connection_verify": running.ca}
+            from azure.identity import ClientSecretCredential
+            cred = ClientSecretCredential(c["tenantId"], c["servicePrincipal"]["appId"], c["servicePrincipal"]["secret"], **kw)
+            token = cred.get_token("https://management.core.windows.net//.default").token
+            base = f"https://management.azure.com/subscriptions/{c['subscriptionId']}/resourcegroups/rg"
+            s = requests.Session()
+            s.headers["Authorization"] = f"Bearer {token}"
+            assert s.put(f"{base}?api-version=2025-04-01", json={"location": "eastus"}, proxies=kw["proxies"],
+                         verify=running.ca).status_code in (200, 201)
+            made = s.put(f"{base}/providers/Microsoft.Network/virtualNetworks/vnet1?api-version=2024-07-01", json={
+                "location": "eastus", "properties": {"addressSpace": {"addressPrefixes": ["10.0.0.0/16"]}}},
+                proxies=kw["proxies"], verify=running.ca)
+            assert made.status_code in (200, 201), made.text
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+                        f"{running.proxy}/vaultlink/status", timeout=5) as r:
+                    views53 = json.loads(r.read())["dnsViews53"]
+                if views53:
+                    break
+                time.sleep(0.05)
+            assert len(views53) == 1, views53
+            found.append(next(iter(views53.values())))
+        assert found[0] != found[1]
+    finally:
+        for running in servers:
+            running.stop()

@@ -10,7 +10,9 @@ whose custom DNS server nobody serves is refused.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import socket
 from typing import Any
 
 from vaultlink.dns.server import DnsServer
@@ -22,8 +24,20 @@ log = logging.getLogger("vaultlink.dns")
 
 VIEW_ADDRESS = "dnsview"
 NEXT = ("setting", "dnsview-next")
-INTERNET_ALIAS = "127.77.0.1"
 SYSTEM_PORT = 53
+
+
+def _probe(address: str) -> int:
+    """0 when port 53 of `address` can be bound (UDP and TCP), else the errno that says why not."""
+    for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+        with socket.socket(socket.AF_INET, kind) as sock:
+            if kind == socket.SOCK_STREAM:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((address, SYSTEM_PORT))
+            except OSError as e:
+                return e.errno or -1
+    return 0
 
 
 def address_for(index: int) -> str:
@@ -46,19 +60,26 @@ class Resolvers:
 
     async def start(self) -> None:
         self.internet = await self.dns.add_view(None, self.host, self.port)
-        await self._system_listener(None, INTERNET_ALIAS, None, False)
+        for last in range(1, 250):  # another vaultlink on this machine may hold the first alias already
+            if await self._system_listener(None, f"127.77.0.{last}", None, False) != errno.EADDRINUSE:
+                break
         self.snapshots.listeners.append(self.dns.invalidate)
         self.snapshots.listeners.append(self.schedule)
         await self.reconcile()
 
-    async def _system_listener(self, view: str | None, address: str, answer_as: Any, refuse: bool) -> None:
+    async def _system_listener(self, view: str | None, address: str, answer_as: Any, refuse: bool) -> int:
+        """Also answers on port 53 of `address` when allowed; returns 0, or the errno that stopped it."""
         if self.port == SYSTEM_PORT:
-            return
+            return 0
+        probe = _probe(address)  # uvloop's bind errors carry no errno; a plain socket's do
+        if probe:
+            return probe
         try:
             await self.dns.add_view(f"{view or 'internet'}#53", address, SYSTEM_PORT, answer_as=answer_as, refuse=refuse)
             self.system[view] = address
-        except OSError:  # port 53 needs root; the resolvers still answer on their own port
-            pass
+            return 0
+        except OSError as e:  # port 53 needs root; the resolvers still answer on their own port
+            return e.errno or -1
 
     def schedule(self) -> None:
         """The topology changed: bring the listeners in line (once, however many changes come at once)."""
@@ -98,23 +119,28 @@ class Resolvers:
             if vnet in self.networks:
                 continue
             address = self._address(vnet)
+            for _ in range(50):
+                # an address whose port 53 another vaultlink on this machine holds is given up for a new one,
+                # so that every network of this server can be a machine's system resolver
+                if await self._system_listener(vnet, address, answer_as, refuse) != errno.EADDRINUSE:
+                    break
+                address = self._address(vnet, fresh=True)
             self.networks[vnet] = await self.dns.add_view(vnet, address, self.port, answer_as=answer_as, refuse=refuse)
-            await self._system_listener(vnet, address, answer_as, refuse)
             self._shape[vnet] = (answer_as, refuse)
 
-    def _address(self, vnet: str) -> str:
+    def _address(self, vnet: str, *, fresh: bool = False) -> str:
         rec = self.store.get(VIEW_ADDRESS, vnet)
-        if rec is not None:
+        if rec is not None and not fresh:
             return str(rec.body["address"])
         with self.store.transaction() as tx:
             rec = tx.get(VIEW_ADDRESS, vnet)
-            if rec is not None:
+            if rec is not None and not fresh:
                 return str(rec.body["address"])
             counter = tx.get(*NEXT)
             index = int(counter.body["next"]) if counter else 0
             tx.put(*NEXT, {"next": index + 1}, expect=counter.version if counter else 0)
             address = address_for(index)
-            tx.put(VIEW_ADDRESS, vnet, {"address": address}, expect=0)
+            tx.put(VIEW_ADDRESS, vnet, {"address": address}, expect=rec.version if rec else 0)
             return address
 
     def status(self) -> dict[str, Any]:
