@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from tests.vaultlink_process import Running, start
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,3 +131,27 @@ def server(tmp_path_factory: pytest.TempPathFactory, *args: str) -> Iterator[Run
 def arm_id(running: Running, group: str, provider_path: str) -> str:
     sub = running.credentials["subscriptionId"]
     return f"/subscriptions/{sub}/resourceGroups/{group}/providers/{provider_path}"
+
+
+class Raw:
+    """Plain HTTP through vaultlink's proxy as the default service principal, for what az cannot send."""
+
+    def __init__(self, running: Running, resource: str = "https://management.azure.com") -> None:
+        self.session = requests.Session()
+        self.session.proxies = {"https": running.proxy, "http": running.proxy}
+        self.session.verify = running.ca
+        self.session.trust_env = False
+        self.resource = resource
+        creds = running.credentials
+        token = self.session.post(
+            f"https://login.microsoftonline.com/{creds['tenantId']}/oauth2/v2.0/token",
+            data={"grant_type": "client_credentials", "client_id": creds["servicePrincipal"]["appId"],
+                  "client_secret": creds["servicePrincipal"]["secret"], "scope": f"{resource}/.default"}, timeout=30,
+        ).json()["access_token"]
+        self.session.headers["Authorization"] = f"Bearer {token}"
+        self.sub = str(creds["subscriptionId"])
+
+    def __call__(self, method: str, url: str, body: Any = None) -> requests.Response:
+        if url.startswith("/"):
+            url = self.resource + url
+        return self.session.request(method, url, json=body, timeout=30)
