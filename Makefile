@@ -3,6 +3,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
+STAMP_BENCH := $(VENV)/.installed-bench
 # The real az CLI for the client tests and the az benchmark, in a virtualenv of its own: azure-cli pins older
 # Azure SDKs than the test dependencies do.
 AZURE_CLI_VERSION := 2.91.0
@@ -24,6 +25,10 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	command -v dig >/dev/null || (apt-get update -qq && apt-get install -y -qq dnsutils >/dev/null)
 	touch $@ $(STAMP_RUN)
 
+$(STAMP_BENCH): $(STAMP_TEST)
+	$(BIN)/pip install --quiet -e ".[test,bench]"
+	touch $@
+
 $(STAMP_AZ):
 	rm -rf $(AZ_VENV)
 	$(PYTHON) -m venv $(AZ_VENV)
@@ -37,7 +42,7 @@ run: $(STAMP_RUN)
 test: $(STAMP_TEST) $(STAMP_AZ)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q
 
-bench: $(STAMP_TEST) $(STAMP_AZ)
+bench: $(STAMP_BENCH) $(STAMP_AZ)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/python -m bench
 
 lint: $(STAMP_TEST)

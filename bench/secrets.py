@@ -23,6 +23,7 @@ difference is the added latency) and with C connections (throughput: the differe
 from __future__ import annotations
 
 import base64
+import importlib.util
 import json
 import shutil
 import socket
@@ -195,8 +196,8 @@ def _free_port() -> int:
 
 def _start_moto(work: Path) -> tuple[subprocess.Popen[bytes], int, Path]:
     """`python -m moto.server` (what `moto_server` runs) on 127.0.0.1, with the secret created by boto3."""
-    import boto3
-    from botocore.config import Config
+    import boto3  # type: ignore[import-untyped]
+    from botocore.config import Config  # type: ignore[import-untyped]
 
     port = _free_port()
     log_path = work / "moto.log"
@@ -331,10 +332,19 @@ def run(connections: int = CONNECTIONS, duration: float = DURATION, warmup: floa
 
             cert, key = _mint_leaf(running.data_dir, work)
             bare, bare_port, _ = _start_bare(body, cert, key, running.ca, work)
-            moto, moto_port, _ = _start_moto(work)
-            moto_body = _moto_get(moto_port)
-            result["moto"] = {"request": "POST / X-Amz-Target: secretsmanager.GetSecretValue {\"SecretId\": ...}",
-                              "responseBodyBytes": len(moto_body)}
+            has_wrk = shutil.which("wrk") is not None
+            moto_port = None
+            if not has_wrk:
+                result["notes"].append("wrk is not installed (apt-get install -y wrk): the wrk rows and moto "
+                                       "were skipped")
+            elif importlib.util.find_spec("moto") is None:
+                result["notes"].append("moto is not installed (pip install '.[bench]', which `make bench` does): "
+                                       "its row was skipped")
+            else:
+                moto, moto_port, _ = _start_moto(work)
+                moto_body = _moto_get(moto_port)
+                result["moto"] = {"request": "POST / X-Amz-Target: secretsmanager.GetSecretValue "
+                                             "{\"SecretId\": ...}", "responseBodyBytes": len(moto_body)}
 
             headers = {"Authorization": f"Bearer {token}"}
 
@@ -342,7 +352,6 @@ def run(connections: int = CONNECTIONS, duration: float = DURATION, warmup: floa
                 return loadgen.Target("127.0.0.1", running.port, f"{vaults[which]}.vault.azure.net", path, headers,
                                       via_proxy, running.ca, proxy_authorization=credential)
 
-            has_wrk = shutil.which("wrk") is not None
             generator: dict[str, Any] = {}
             wrk: dict[str, Any] = {}
             # interleaved, so that a slow spell of the shared machine does not land on one side only
@@ -356,13 +365,11 @@ def run(connections: int = CONNECTIONS, duration: float = DURATION, warmup: floa
                 wrk["bareDirect"] = _wrk(f"https://127.0.0.1:{bare_port}{path}", headers, connections, duration, work)
                 wrk["vaultlinkDirect"] = _wrk(f"https://127.0.0.1:{running.port}{path}", {
                     "Host": f"{vaults['default']}.vault.azure.net", **headers}, connections, duration, work)
+            if moto_port is not None:
                 wrk["motoPlainHttp"] = _wrk(f"http://127.0.0.1:{moto_port}/", {
                     "Content-Type": "application/x-amz-json-1.1", "X-Amz-Target": "secretsmanager.GetSecretValue",
                     "Authorization": MOTO_AUTHORIZATION}, connections, duration, work,
                     post=json.dumps({"SecretId": SECRET}).encode())
-            else:
-                result["notes"].append("wrk is not installed (apt-get install -y wrk): the wrk rows and moto "
-                                       "were skipped")
             generator["vaultlinkDirect"] = loadgen.run(vault_target("default", False), connections=connections,
                                                        warmup=warmup, duration=duration).summary()
             result["asyncio"] = generator
@@ -439,6 +446,11 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:+.1f}%"
 
 
+def _ratio3(value: float | None) -> str:
+    """Three places, so that a ratio just under its target does not print as the target."""
+    return "-" if value is None else f"{value:.3f}"
+
+
 def _verdict(value: float | None, target: float, above: bool = True) -> str:
     if value is None:
         return "not measured"
@@ -462,10 +474,10 @@ def report(result: dict[str, Any]) -> list[str]:
         lines.append(_row(f"wrk: moto GetSecretValue, plain HTTP ({moto_bytes} B)", wrk.get("motoPlainHttp")))
     ratios = result.get("ratios") or {}
     lines.append(f"  vaultlink/bare (req/s, target >= {RATIO_TARGET}): "
-                 f"asyncio via proxy {fmt_ratio(ratios.get('asyncioProxyVsBare'))} "
+                 f"asyncio via proxy {_ratio3(ratios.get('asyncioProxyVsBare'))} "
                  f"({_verdict(ratios.get('asyncioProxyVsBare'), RATIO_TARGET)}), "
-                 f"asyncio direct {fmt_ratio(ratios.get('asyncioDirectVsBare'))}, "
-                 f"wrk direct {fmt_ratio(ratios.get('wrkDirectVsBare'))} "
+                 f"asyncio direct {_ratio3(ratios.get('asyncioDirectVsBare'))}, "
+                 f"wrk direct {_ratio3(ratios.get('wrkDirectVsBare'))} "
                  f"({_verdict(ratios.get('wrkDirectVsBare'), RATIO_TARGET)})")
     lines.append(f"  vaultlink/moto (req/s): wrk vaultlink direct TLS / wrk moto {fmt_ratio(ratios.get('wrkDirectVsMoto'))}, "
                  f"asyncio via proxy / wrk moto {fmt_ratio(ratios.get('asyncioProxyVsMotoWrk'))} "

@@ -225,3 +225,18 @@ def test_values_are_encrypted_at_rest_and_never_logged(vaultlink: Running, clien
         if path.exists():
             assert marker.encode() not in path.read_bytes()
     assert marker not in vaultlink.log.read_text()
+
+
+def test_a_deleted_vaults_host_stops_answering(vaultlink: Running) -> None:
+    from azure.mgmt.keyvault import KeyVaultManagementClient
+
+    name = make_vault(vaultlink)
+    client = SecretClient(vault_url(name), owner_credential(vaultlink), retry_total=0)
+    client.set_secret("soon-gone", "v")
+    KeyVaultManagementClient(owner_credential(vaultlink), vaultlink.credentials["subscriptionId"]).vaults.delete(
+        "rg-data", name)
+    with pytest.raises((ResourceNotFoundError, ServiceRequestError)):
+        client.get_secret("soon-gone")  # a connection opened while the vault existed is answered once, then closed
+    with pytest.raises(ServiceRequestError) as err:
+        client.get_secret("soon-gone")
+    assert "does not resolve" in str(err.value)

@@ -44,7 +44,7 @@ class ArmApp:
         self.verifier = verifier
         self.authorizer = authorizer
         self.max_body = max_body
-        self.on_write: Callable[[], None] | None = None
+        self.on_write: Callable[[str], None] | None = None
         """Called after every successful write, so views of the topology (DNS, routing) refresh."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -55,7 +55,7 @@ class ArmApp:
             body = await web.read_body(receive, self.max_body)
             reply = self.handle(scope, body, request_id)
             if self.on_write is not None and scope["method"] not in ("GET", "HEAD") and reply.status < 400:
-                self.on_write()
+                self.on_write(web.path_of(scope))
         except errors.AzureError as e:
             reply = Reply(e.status, e.envelope())
         except Exception:

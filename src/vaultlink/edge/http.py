@@ -138,6 +138,12 @@ class HttpSession:
         """No request is being served, waits, or has begun to arrive."""
         return self._active is None and not self._queue and not self._parsing
 
+    @property
+    def answering(self) -> bool:
+        """A complete request is being served or waits, and no other has begun to arrive: the client waits
+        for our answer, not for us to acknowledge what it sent."""
+        return (self._active is not None or bool(self._queue)) and not self._parsing
+
     # ---- bytes in ---------------------------------------------------------------------------------------
 
     def feed(self, data: bytes) -> None:

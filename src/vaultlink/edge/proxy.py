@@ -133,7 +133,9 @@ class _Connection(asyncio.Protocol):
     def _quickack(self) -> None:
         """Acknowledge at once. A client that writes a request's head and body separately without
         TCP_NODELAY (requests through a tunnel does) would otherwise wait for our delayed ACK: ~40 ms a write.
-        Linux clears the flag after each ACK, so it is set again on every read."""
+        Linux clears the flag after each ACK, so it is set again after every read that leaves the client
+        with more to send (setting it sends the ACK the read scheduled). A read that completed a request
+        needs none: the answer, written at once, carries the ACK."""
         if QUICKACK is not None and self._socket is not None:
             try:
                 self._socket.setsockopt(socket.IPPROTO_TCP, QUICKACK, 1)
@@ -147,12 +149,15 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._heard = True
-        self._quickack()
         try:
             self._receive(data)
         except Exception:
             log.exception("edge: unexpected failure on the connection from %s:%d", *self._client)
             self.abort()
+            return
+        session = self._session
+        if session is None or not session.answering:
+            self._quickack()
 
     def eof_received(self) -> bool:
         if self._session is None:

@@ -25,6 +25,7 @@ log = logging.getLogger("vaultlink.dns")
 VIEW_ADDRESS = "dnsview"
 NEXT = ("setting", "dnsview-next")
 SYSTEM_PORT = 53
+RELEVANT = ("/microsoft.network/virtualnetworks/", "/microsoft.compute/virtualmachines/")
 
 
 def _probe(address: str) -> int:
@@ -82,7 +83,13 @@ class Resolvers:
             return e.errno or -1
 
     def schedule(self) -> None:
-        """The topology changed: bring the listeners in line (once, however many changes come at once)."""
+        """The topology changed: bring the listeners in line (once, however many changes come at once).
+        Only networks (their custom DNS servers), machines (forwarders) and whole groups matter; a record set
+        or an endpoint written here changes no listener, and rebuilding the topology for it would cost a write
+        more the more resources there are."""
+        last = self.snapshots.last_write
+        if last is not None and "/providers/" in last and not any(t in last for t in RELEVANT):
+            return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

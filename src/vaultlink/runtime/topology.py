@@ -179,21 +179,26 @@ class Snapshots:
         self._generation = -1
         self._checked = 0.0
         self.listeners: list[Callable[[], None]] = []
+        self.last_write: str | None = None
+        """The path of this process's latest write; None when the latest change came from elsewhere."""
 
-    def changed(self) -> None:
-        """A write happened here: tell the other processes and rebuild on next use."""
+    def changed(self, path: str = "") -> None:
+        """A write happened here (to `path`): tell the other processes and rebuild on next use."""
+        self.last_write = path.lower()
         with self.store.transaction() as tx:
             rec = tx.get(*GENERATION)
             tx.put(*GENERATION, {"changed": time.time(), "after": rec.version if rec else 0})
         self._checked = 0.0
-        self._notify_if_moved()
+        self._notify_if_moved(mine=True)
 
     def _stored_generation(self) -> int:
         rec = self.store.get(*GENERATION)
         return rec.version if rec else 0
 
-    def _notify_if_moved(self) -> bool:
+    def _notify_if_moved(self, mine: bool = False) -> bool:
         generation = self._stored_generation()
+        if not mine:
+            self.last_write = None if generation != self._generation else self.last_write
         self._checked = time.monotonic()
         if generation == self._generation and self._current is not None:
             return False

@@ -2,11 +2,16 @@
 
 Every request looks its vault up, so the answers are kept, keyed by the topology generation: the store
 record that every control-plane write bumps (`Snapshots.changed`, in whichever process made the write). One
-small read of that record per lookup replaces the two records a vault is built from, and a write through
-any process sharing the store is seen by the next request, as before.
+small read of that record replaces the two records a vault is built from, and it is read once per burst:
+the requests the event loop runs in one pass over its ready callbacks arrived together, before any of them
+was answered, so they may all see the vault as it was when the first of them looked. A request sent after a
+write's answer arrived comes in a later pass and reads the generation again, so a write through any process
+sharing the store is seen by every request that follows it, as before.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from vaultlink.arm.providers.keyvault import deleted
 from vaultlink.arm.resources import RESOURCE
@@ -25,11 +30,25 @@ class VaultDirectory:
         self.store = store
         self._generation = -1
         self._known: dict[str, VaultInfo | None] = {}
+        self._in_burst = False
+
+    def _end_burst(self) -> None:
+        self._in_burst = False
+
+    def _current_generation(self) -> int:
+        if self._in_burst:
+            return self._generation
+        rec = self.store.get(*GENERATION)
+        try:
+            asyncio.get_running_loop().call_soon(self._end_burst)
+            self._in_burst = True
+        except RuntimeError:  # no event loop: every lookup reads the generation
+            pass
+        return rec.version if rec else 0
 
     def __call__(self, name: str) -> VaultInfo | None:
         key = name.lower()
-        rec = self.store.get(*GENERATION)
-        generation = rec.version if rec else 0
+        generation = self._current_generation()
         if generation != self._generation:
             self._known = {}
             self._generation = generation

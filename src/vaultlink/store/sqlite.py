@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -137,8 +138,7 @@ class SqliteStore:
             self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
         try:
-            _configure(conn)
-            _migrate(conn)
+            _open(conn)
         except BaseException:
             conn.close()
             raise
@@ -217,6 +217,23 @@ def _configure(conn: sqlite3.Connection) -> None:
         raise RuntimeError(f"SQLite refused WAL mode (got '{mode}'); is the file on a network filesystem?")
     # In WAL mode NORMAL loses at most the last commits on power loss, never consistency.
     conn.execute("PRAGMA synchronous = NORMAL")
+
+
+def _open(conn: sqlite3.Connection, patience: float = 30.0) -> None:
+    """Configures and migrates. Switching a blank file to WAL can meet SQLITE_BUSY without the busy handler
+    being consulted when several processes open it at once, so that is retried for a while."""
+    deadline = time.monotonic() + patience
+    delay = 0.01
+    while True:
+        try:
+            _configure(conn)
+            _migrate(conn)
+            return
+        except sqlite3.OperationalError as e:
+            if "locked" not in str(e) or time.monotonic() > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

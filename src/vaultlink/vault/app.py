@@ -222,6 +222,8 @@ class VaultApp:
             if region is None:
                 region = self._regions[vault.location] = (b"x-ms-keyvault-region", vault.location.encode())
             extra.append(region)
+        else:  # the vault went away under an open connection: answer once, then let the name stop resolving
+            extra.append((b"connection", b"close"))
         seen = [location.public_address]
         try:
             body = await web.read_body(receive, self.max_body)

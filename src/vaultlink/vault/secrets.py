@@ -13,6 +13,7 @@ from typing import Any
 from vaultlink.store import Store, Transaction
 from vaultlink.store.sealing import SealBroken, Sealer
 from vaultlink.vault import objects
+from vaultlink.vault.burst import BurstReads
 from vaultlink.vault.errors import (
     BadParameter,
     DeletedSecretNotFound,
@@ -39,6 +40,8 @@ class Secrets:
         self.store = store
         self.protector = protector
         self.sealer = sealer
+        self.reads = BurstReads(store)
+        """What `get` reads with: the hottest request in a vault, often many at once for one secret."""
 
     # ---- shapes -----------------------------------------------------------------------------------------
     def _bundle(self, req: Request, name: str, version: dict[str, Any], *, value: bool) -> dict[str, Any]:
@@ -72,7 +75,8 @@ class Secrets:
         return body
 
     # ---- reads ------------------------------------------------------------------------------------------
-    def _current(self, vault: VaultInfo, name: str, tx: Transaction | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _current(self, vault: VaultInfo, name: str, tx: Transaction | BurstReads | None = None,
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
         src = tx or self.store
         rec = src.get(SECRET, _key(vault, name))
         if rec is None:
@@ -82,8 +86,8 @@ class Secrets:
         return rec.body, ver.body
 
     def _version(self, vault: VaultInfo, name: str, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        rec = self.store.get(SECRET, _key(vault, name))
-        ver = self.store.get(VERSION, f"{_key(vault, name)}/{version.lower()}") if rec else None
+        rec = self.reads.get(SECRET, _key(vault, name))
+        ver = self.reads.get(VERSION, f"{_key(vault, name)}/{version.lower()}") if rec else None
         if rec is None or ver is None:
             raise SecretNotFound(name=f"{name}/{version}")
         return rec.body, ver.body
@@ -91,7 +95,7 @@ class Secrets:
     def get(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
         version = req.params.get("version", "")
-        secret, ver = self._version(req.vault, name, version) if version else self._current(req.vault, name)
+        secret, ver = self._version(req.vault, name, version) if version else self._current(req.vault, name, self.reads)
         if not ver["attributes"].get("enabled", True):
             raise SecretDisabled()
         return 200, self._bundle(req, secret["name"], ver, value=True)
