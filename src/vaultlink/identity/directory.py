@@ -34,7 +34,11 @@ def check_secret(secret: str, stored: str) -> bool:
 
 
 def new_secret() -> str:
-    return secrets.token_urlsafe(30)
+    """A client secret in Entra's alphabet. Never starting with '-': az would read `-p -x...` as a flag."""
+    while True:
+        secret = secrets.token_urlsafe(30)
+        if secret[0].isalnum():
+            return secret
 
 
 @dataclass(frozen=True)

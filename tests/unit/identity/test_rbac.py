@@ -42,3 +42,9 @@ def test_decisions_carry_their_reason(tmp_path: Path) -> None:
                            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/v", data=True)
     assert not refused.allowed and refused.assignment is None
     store.close()
+
+
+def test_generated_secrets_never_look_like_a_flag() -> None:
+    from vaultlink.identity.directory import new_secret
+
+    assert all(new_secret()[0].isalnum() for _ in range(2000))
