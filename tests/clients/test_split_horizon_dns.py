@@ -191,3 +191,56 @@ def test_two_servers_each_get_system_resolvers(tmp_path: Any) -> None:
     finally:
         for running in servers:
             running.stop()
+
+
+def test_custom_dns_servers_change_whose_answers_a_network_gets(world: World) -> None:
+    from azure.mgmt.compute import ComputeManagementClient
+
+    from tests.clients.machines_support import inline_vm
+
+    name = f"{world.vault}.vault.azure.net"
+    c = world.running.credentials
+    kw: dict[str, Any] = {"proxies": {"https": world.running.proxy}, "connection_verify": world.running.ca}
+    from azure.identity import ClientSecretCredential
+    cred = ClientSecretCredential(c["tenantId"], c["servicePrincipal"]["appId"], c["servicePrincipal"]["secret"], **kw)
+    compute = ComputeManagementClient(cred, c["subscriptionId"], **kw)
+    if "vnet-app" not in [v.name for v in world.network.virtual_networks.list(world.rg)]:
+        world.vnet("vnet-app", "10.1.0.0/16")
+    forwarder = compute.virtual_machines.begin_create_or_update(
+        world.rg, "dns-forwarder", inline_vm(world.network.subnets.get(world.rg, "vnet-app", "default").id)).result()
+    nic = world.network.network_interfaces.get(world.rg, forwarder.network_profile.network_interfaces[0].id.split("/")[-1]
+                                               if hasattr(forwarder, "network_profile") else
+                                               forwarder.properties.network_profile.network_interfaces[0].id.split("/")[-1])
+    ipc = nic.ip_configurations[0] if hasattr(nic, "ip_configurations") else nic.properties.ip_configurations[0]
+    forwarder_ip = ipc.private_ip_address if hasattr(ipc, "private_ip_address") else ipc.properties.private_ip_address
+
+    def custom_network(servers: list[str]) -> None:
+        world.network.virtual_networks.begin_create_or_update(world.rg, "vnet-custom", {"location": "eastus", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.3.0.0/16"]}, "dhcpOptions": {"dnsServers": servers},
+            "subnets": [{"name": "default", "properties": {"addressPrefix": "10.3.0.0/24"}}]}}).result()
+
+    import time
+
+    custom_network(["10.9.9.9"])  # a DNS server nobody runs
+    deadline = time.monotonic() + 10
+    while "status: REFUSED" not in (out := world.dig("vnet-custom", name)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "status: REFUSED" in out
+
+    # link vnet-app to the zone (again) with the vault's record, so its answer is the private one
+    world.dns.private_zones.begin_create_or_update(world.rg, ZONE, {"location": "global"}).result()
+    if not list(world.dns.virtual_network_links.list(world.rg, ZONE)):
+        world.dns.virtual_network_links.begin_create_or_update(world.rg, ZONE, "link-app2", {"location": "global",
+            "properties": {"virtualNetwork": {"id": world.network.virtual_networks.get(world.rg, "vnet-app").id},
+                           "registrationEnabled": False}}).result()
+    world.dns.record_sets.create_or_update(world.rg, ZONE, "A", world.vault, {"properties": {
+        "ttl": 10, "aRecords": [{"ipv4Address": "10.1.0.4"}]}})
+
+    custom_network([forwarder_ip])  # a forwarder in vnet-app: vnet-custom now sees what vnet-app sees
+    expected = world.dig("vnet-app", name).split("ANSWER SECTION:")[-1]
+    if any(True for _ in world.kv.private_endpoint_connections.list_by_resource(world.rg, world.vault)):
+        assert "10.1.0.4" in expected
+    deadline = time.monotonic() + 10
+    while (out := world.dig("vnet-custom", name)).split("ANSWER SECTION:")[-1] != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "ANSWER SECTION:" in out and out.split("ANSWER SECTION:")[-1] == expected
