@@ -108,15 +108,27 @@ def delete_record_set(tx: Transaction, zone: ResourceId, record_type: str, name:
         _count(tx, zone, -1)
 
 
+ZONES_PER_SUBSCRIPTION = 1000
+
+
 def start_zone(tx: Transaction, zone: ResourceId) -> None:
-    """A new zone: no record sets yet (its SOA is written next, through write_record_set)."""
+    """A new zone: no record sets yet (its SOA is written next, through write_record_set). A subscription holds
+    at most 1,000 private DNS zones."""
+    from vaultlink.arm.tracked import count_in_subscription
+
+    count_in_subscription(tx, zone.subscription, "privatednszones", +1, ZONES_PER_SUBSCRIPTION,
+                          f"The subscription '{zone.subscription}' already has {ZONES_PER_SUBSCRIPTION} private DNS "
+                          f"zones, the most it can have; '{zone.name}' cannot be created.")
     tx.put(RECORD_SET_COUNT, zone.key, {"recordSets": 0})
 
 
 def drop_zone(tx: Transaction, zone: ResourceId) -> None:
     """Removes every record set and child of the zone, and its count (the zone record itself is the caller's)."""
+    from vaultlink.arm.tracked import count_in_subscription
+
     tx.delete_prefix(RESOURCE, zone.key + "/")
-    tx.delete(RECORD_SET_COUNT, zone.key)
+    if tx.delete(RECORD_SET_COUNT, zone.key):
+        count_in_subscription(tx, zone.subscription, "privatednszones", -1, ZONES_PER_SUBSCRIPTION, "")
 
 
 def record_set_count(reader: Transaction | Store, zone: ResourceId) -> int:

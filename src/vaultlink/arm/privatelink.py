@@ -18,6 +18,7 @@ from typing import Any
 
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.resources import RESOURCE
+from vaultlink.arm.tracked import count_in_subscription
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.store import Transaction
@@ -129,9 +130,20 @@ def connection_count(tx: Transaction, target: ResourceId) -> int:
     return int(rec.body["count"]) if rec else 0
 
 
+VAULTS_WITH_ENDPOINTS_PER_SUBSCRIPTION = 400
+
+
 def _count(tx: Transaction, target: ResourceId, delta: int) -> None:
+    """Moves the resource's connection count; a resource gaining its first connection counts toward its
+    subscription's limit of resources with private endpoints (400 key vaults), and leaves it with its last."""
     rec = tx.get(COUNT, target.key)
-    value = max(0, (int(rec.body["count"]) if rec else 0) + delta)
+    before = int(rec.body["count"]) if rec else 0
+    value = max(0, before + delta)
+    if (before == 0) != (value == 0):
+        count_in_subscription(
+            tx, target.subscription, "vaultswithendpoints", 1 if value else -1, VAULTS_WITH_ENDPOINTS_PER_SUBSCRIPTION,
+            f"The subscription '{target.subscription}' already has {VAULTS_WITH_ENDPOINTS_PER_SUBSCRIPTION} key vaults "
+            f"with private endpoints, the most it can have; '{target.name}' cannot get its first one.")
     tx.put(COUNT, target.key, {"count": value}, expect=rec.version if rec else 0)
 
 
@@ -253,6 +265,9 @@ def target_deleted(tx: Transaction, target: ResourceId) -> None:
         endpoint = ResourceId.parse(pec["properties"]["privateEndpoint"]["id"])
         _update_endpoint_side(tx, endpoint, target, state(DISCONNECTED, "The private link resource was deleted."))
         tx.delete(RESOURCE, ResourceId.parse(pec["id"]).key)
+    if connection_count(tx, target):
+        count_in_subscription(tx, target.subscription, "vaultswithendpoints", -1,
+                              VAULTS_WITH_ENDPOINTS_PER_SUBSCRIPTION, "")
     tx.delete(COUNT, target.key)
 
 

@@ -160,3 +160,26 @@ def register_on_first_use(tx: Transaction, subscription: str, namespace: str) ->
     key = f"{subscription}/{namespace}".lower()
     if tx.get(REGISTRATION, key) is None:
         tx.put(REGISTRATION, key, {"namespace": namespace, "registrationState": "Registered", "changed": clock.isonow()})
+
+
+SUBSCRIPTION_COUNT = "subcount"
+"""Per-subscription counters for Azure's per-subscription limits (one record each, read and written in the
+caller's transaction), so a limit costs one read however many resources there are."""
+
+
+class SubscriptionLimitReached(errors.AzureError):
+    """{message}"""
+
+    status = 400
+    code = "QuotaExceeded"
+
+
+def count_in_subscription(tx: Transaction, subscription: str, what: str, delta: int, limit: int, message: str) -> int:
+    """Moves a subscription's counter by `delta`; refuses (before writing) to go past `limit`."""
+    key = f"{subscription}/{what}".lower()
+    rec = tx.get(SUBSCRIPTION_COUNT, key)
+    value = (int(rec.body["count"]) if rec else 0) + delta
+    if delta > 0 and value > limit:
+        raise SubscriptionLimitReached(message=message)
+    tx.put(SUBSCRIPTION_COUNT, key, {"count": max(0, value)}, expect=rec.version if rec else 0)
+    return value

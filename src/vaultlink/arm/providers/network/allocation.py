@@ -17,6 +17,7 @@ from ipaddress import IPv4Network
 from typing import Any, Protocol
 
 from vaultlink.arm.providers.network import errors as net
+from vaultlink.arm.tracked import count_in_subscription
 from vaultlink.core.ids import ResourceId
 from vaultlink.network import addressing
 from vaultlink.store import Record, Transaction
@@ -173,7 +174,14 @@ def endpoints_in(tx: Reader, vnet: ResourceId) -> int:
     return int(rec.body["privateEndpoints"]) if rec else 0
 
 
+ENDPOINTS_PER_SUBSCRIPTION = 64_000
+
+
 def count_endpoint(tx: Transaction, vnet: ResourceId, delta: int) -> None:
+    """Counts the network's endpoints, and its subscription's (at most 64,000 private endpoints)."""
+    count_in_subscription(tx, vnet.subscription, "privateendpoints", delta, ENDPOINTS_PER_SUBSCRIPTION,
+                          f"The subscription '{vnet.subscription}' already has {ENDPOINTS_PER_SUBSCRIPTION} private "
+                          "endpoints, the most it can have.")
     rec = tx.get(USAGE, vnet.key)
     count = int(rec.body["privateEndpoints"]) if rec else 0
     tx.put(USAGE, vnet.key, {"privateEndpoints": max(count + delta, 0)}, expect=rec.version if rec else 0)
