@@ -19,6 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from vaultlink.core.clock import clock
 from vaultlink.store.base import ANY_VERSION, Record, Transaction
+from vaultlink.store.connected import Connected
 from vaultlink.store.encoding import (
     check_expect,
     check_limit,
@@ -145,7 +146,7 @@ class _PostgresRecords:
         return self._conn.execute(sql, params)
 
 
-class PostgresStore:
+class PostgresStore(Connected):
     """`postgresql://user@host:port/dbname` (any libpq URL); the database must exist, the tables need not."""
 
     def __init__(self, url: str) -> None:
@@ -175,25 +176,6 @@ class PostgresStore:
                     yield records
             finally:
                 records.ended = True
-
-    def get(self, kind: str, key: str) -> Record | None:
-        with self._lock:
-            self._connection()
-            return self._reader.get(kind, key)
-
-    def list(
-        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None
-    ) -> list[Record]:
-        with self._lock:
-            self._connection()
-            return self._reader.list(kind, prefix, limit=limit, after=after)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-                self._reader.ended = True
 
     def _connection(self) -> Connection:
         if self._conn is None:

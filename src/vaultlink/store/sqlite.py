@@ -19,6 +19,7 @@ from typing import Any
 
 from vaultlink.core.clock import clock
 from vaultlink.store.base import ANY_VERSION, Record, Transaction
+from vaultlink.store.connected import Connected
 from vaultlink.store.encoding import (
     check_expect,
     check_limit,
@@ -123,7 +124,7 @@ class _SqliteRecords:
         return self._conn.execute(sql, params)
 
 
-class SqliteStore:
+class SqliteStore(Connected):
     """`sqlite:///relative/path.db` or `sqlite:////absolute/path.db`; parent directories are created."""
 
     def __init__(self, url: str) -> None:
@@ -169,25 +170,6 @@ class SqliteStore:
             finally:
                 records.ended = True
                 self._current = None
-
-    def get(self, kind: str, key: str) -> Record | None:
-        with self._lock:
-            self._connection()
-            return self._reader.get(kind, key)
-
-    def list(
-        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None
-    ) -> list[Record]:
-        with self._lock:
-            self._connection()
-            return self._reader.list(kind, prefix, limit=limit, after=after)
-
-    def close(self) -> None:
-        with self._lock:
-            if self._conn is not None:
-                self._conn.close()
-                self._conn = None
-                self._reader.ended = True
 
     def _savepoint(self, conn: sqlite3.Connection, records: _SqliteRecords) -> Iterator[Transaction]:
         name = f"vaultlink_{self._savepoints}"
