@@ -50,9 +50,21 @@ def covers(assignment_scope: str, scope: str) -> bool:
     return s == a or s.startswith(a + "/") or a == ""
 
 
+GENERATION = ("setting", "rbac-generation")
+"""Bumped by every change to role assignments (in any process sharing the store): a decision reads this one
+record, not every assignment, unless it moved."""
+
+
 class Authorizer:
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._generation = -1
+        self._by_principal: dict[str, list[dict[str, Any]]] = {}
+
+    def changed(self, tx: Transaction) -> None:
+        """Call in any transaction that writes role assignments."""
+        rec = tx.get(*GENERATION)
+        tx.put(*GENERATION, {"after": rec.version if rec else 0})
 
     def assignments(self, scope_prefix: str = "") -> list[dict[str, Any]]:
         return [r.body for r in self.store.list(ASSIGNMENT, scope_prefix.lower())]
@@ -93,9 +105,11 @@ class Authorizer:
         }
         if tx is not None:
             tx.put(ASSIGNMENT, aid.lower(), body, expect=0)
+            self.changed(tx)
         else:
             with self.store.transaction() as own:
                 own.put(ASSIGNMENT, aid.lower(), body, expect=0)
+                self.changed(own)
         return body
 
     def decide(self, principal_id: str, action: str, scope: str, *, data: bool = False) -> Decision:
@@ -111,8 +125,18 @@ class Authorizer:
         return Decision(False, action, scope, principal_id, "no role assignment grants this action at this scope")
 
     def _for_principal(self, principal_id: str) -> list[dict[str, Any]]:
-        return [a for a in self.assignments() if a["properties"]["principalId"].lower() == principal_id.lower()]
+        rec = self.store.get(*GENERATION)
+        generation = rec.version if rec else 0
+        if generation != self._generation:
+            by_principal: dict[str, list[dict[str, Any]]] = {}
+            for a in self.assignments():
+                by_principal.setdefault(a["properties"]["principalId"].lower(), []).append(a)
+            self._by_principal, self._generation = by_principal, generation
+        return self._by_principal.get(principal_id.lower(), [])
 
     def remove_under(self, tx: Transaction, scope: str) -> int:
         """Assignments die with the scope they were made at (a deleted group or resource)."""
-        return tx.delete_prefix(ASSIGNMENT, scope.rstrip("/").lower() + "/")
+        removed = tx.delete_prefix(ASSIGNMENT, scope.rstrip("/").lower() + "/")
+        if removed:
+            self.changed(tx)
+        return removed

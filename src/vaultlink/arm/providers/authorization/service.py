@@ -139,6 +139,7 @@ class AuthorizationProvider:
             if rec is None:
                 return Reply(204)
             tx.delete(ASSIGNMENT, rec.key, expect=rec.version)
+            self.authorizer.changed(tx)
         return Reply(200, rec.body)
 
     def list_assignments(self, call: Call) -> Reply:
