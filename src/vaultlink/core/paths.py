@@ -44,11 +44,25 @@ class PathTable(Generic[T]):
 
     def __init__(self, entries: Iterable[tuple[str, str, T]]) -> None:
         self._by_length: dict[int, list[tuple[str, Template, T]]] = {}
+        self._found: dict[tuple[str, str], tuple[T, dict[str, str]]] = {}
         rows = [(m, Template(t), v) for m, t, v in entries]
         for row in sorted(rows, key=lambda r: -r[1].literals):
             self._by_length.setdefault(len(row[1].segments), []).append(row)
 
+    CACHE_LIMIT = 4096
+
     def find(self, method: str, path: str) -> tuple[T, dict[str, str]]:
+        """A pure function of the table, so answers are remembered (clients repeat the same paths)."""
+        key = (method, path)
+        found = self._found.get(key)
+        if found is None:
+            found = self._find(method, path)
+            if len(self._found) >= self.CACHE_LIMIT:
+                self._found.clear()
+            self._found[key] = found
+        return found[0], dict(found[1])
+
+    def _find(self, method: str, path: str) -> tuple[T, dict[str, str]]:
         parts = [p for p in path.split("/") if p]
         matches = [(m, v, p) for m, t, v in self._by_length.get(len(parts), []) if (p := t.match(parts)) is not None]
         for wanted in (method, "GET") if method == "HEAD" else (method,):
