@@ -159,6 +159,24 @@ def test_a_wrong_a_record_leads_nowhere(site: Site) -> None:
 
 def test_removing_the_link_flips_the_answer_back(site: Site) -> None:
     assert site.inside("inside-vm").get_secret("inside").value == "only from the network"
+    link = site.dns.virtual_network_links.get(RG, ZONE, "link")
+    vnet_id = link.virtual_network.id if hasattr(link, "virtual_network") else link.properties.virtual_network.id
     site.dns.virtual_network_links.begin_delete(RG, ZONE, "link").result()
-    body = forbidden(site.inside("inside-vm"))
-    assert body["innererror"]["code"] == "ForbiddenByConnection"
+    try:
+        body = forbidden(site.inside("inside-vm"))
+        assert body["innererror"]["code"] == "ForbiddenByConnection"
+    finally:
+        site.dns.virtual_network_links.begin_create_or_update(RG, ZONE, "link", {"location": "global", "properties": {
+            "virtualNetwork": {"id": vnet_id}, "registrationEnabled": False}}).result()
+
+
+def test_healthstatus_reports_the_address_the_vault_sees(site: Site) -> None:
+    import requests
+
+    url = f"https://{site.vault}.vault.azure.net/healthstatus"
+    inside = requests.get(url, proxies={"https": site.proxies["inside-vm"]}, verify=site.running.ca, timeout=10)
+    assert inside.status_code == 200
+    info = inside.headers["x-ms-keyvault-network-info"]
+    assert info.startswith("conn_type=Ipv4;addr=10.1.0.") and info.endswith(";act_addr_fam=InterNetwork;")
+    outside = requests.get(url, proxies={"https": site.running.proxy}, verify=site.running.ca, timeout=10)
+    assert "addr=203.0.113.50;" in outside.headers["x-ms-keyvault-network-info"]
