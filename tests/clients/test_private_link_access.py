@@ -18,7 +18,6 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
-
 from tests.clients.machines_support import inline_vm, vaultlink_cli
 from tests.vaultlink_process import Running, start
 

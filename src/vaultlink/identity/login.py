@@ -71,9 +71,9 @@ class DeviceCode:
 class Login:
     """The endpoints, bound to one directory and one token issuer."""
 
-    GENERIC = {"common", "organizations", "consumers"}
+    GENERIC = frozenset({"common", "organizations", "consumers"})
 
-    def __init__(self, directory: Directory, issuer: TokenIssuer, managed_identity_header: str | None = None) -> None:
+    def __init__(self, directory: Directory, issuer: TokenIssuer) -> None:
         self.directory = directory
         self.issuer = issuer
         self.device_codes: dict[str, DeviceCode] = {}

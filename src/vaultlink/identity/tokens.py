@@ -78,7 +78,7 @@ class SigningKey:
     def from_pem(cls, pem: bytes) -> SigningKey:
         loaded = serialization.load_pem_private_key(pem, password=None)
         if not isinstance(loaded, rsa.RSAPrivateKey):
-            raise ValueError("the token-signing key is not an RSA key")
+            raise TypeError("the token-signing key is not an RSA key")
         return cls(loaded)
 
     def to_pem(self) -> bytes:

@@ -179,7 +179,7 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
         if name == front:
             reasons.append(f"{name}: the region's Key Vault front end has the public address {region_address(region)}")
             return RR(name, "A", PUBLIC_TTL, region_address(region)) if qtype == "A" else "NODATA"
-    if name.endswith(VAULT_ZONE) or name.endswith(CORE_ZONE):
+    if name.endswith((VAULT_ZONE, CORE_ZONE)):
         reasons.append(f"{name}: no such name in Azure's public zones")
         return None
     reasons.append(f"{name}: vaultlink answers only the Key Vault names it serves and names in linked private zones; "

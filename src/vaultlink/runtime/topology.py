@@ -57,8 +57,8 @@ def _record_values(rtype: str, props: dict[str, Any]) -> tuple[str, ...]:
         s = props.get("soaRecord") or {}
         if not s:
             return ()
-        return (f"{s.get('host')} {s.get('email')} {s.get('serialNumber', 1)} {s.get('refreshTime', 3600)} "
-                f"{s.get('retryTime', 300)} {s.get('expireTime', 2419200)} {s.get('minimumTtl', 10)}",)
+        return ((f"{s.get('host')} {s.get('email')} {s.get('serialNumber', 1)} {s.get('refreshTime', 3600)} "
+                 f"{s.get('retryTime', 300)} {s.get('expireTime', 2419200)} {s.get('minimumTtl', 10)}"),)
     return ()
 
 
