@@ -44,6 +44,19 @@ def test_public_access_disabled_refuses_with_forbidden_by_connection(vaultlink: 
     assert decision["admission"]["rule"] == "publicNetworkAccess"
     assert decision["landing"]["kind"] == "public"
 
+    import subprocess
+    import sys
+
+    why = subprocess.run([sys.executable, "-m", "vaultlink", "why", request_id, "--data-dir", str(vaultlink.data_dir)],
+                         capture_output=True, text=True, timeout=30, check=False)
+    assert why.returncode == 0, why.stderr
+    assert f"to vault {name} from the internet (203.0.113.50)" in why.stdout
+    assert "rule:    publicNetworkAccess: refused (ForbiddenByConnection)" in why.stdout
+    assert "landed:  public at 198.51.100." in why.stdout
+    unknown = subprocess.run([sys.executable, "-m", "vaultlink", "why", "nope", "--data-dir", str(vaultlink.data_dir)],
+                             capture_output=True, text=True, timeout=30, check=False)
+    assert unknown.returncode == 1 and "no decision is recorded" in unknown.stderr
+
 
 def test_firewall_default_deny_and_ip_rules(vaultlink: Running) -> None:
     name = make_vault(vaultlink)

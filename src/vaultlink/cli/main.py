@@ -106,6 +106,40 @@ def env(data_dir: Path, vm: str | None, group: str | None, store_url: str | None
         click.echo(f"export {name}={shlex.quote(value)}")
 
 
+@main.command()
+@DATA_DIR
+@click.argument("request_id")
+@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
+def why(data_dir: Path, request_id: str, output: str) -> None:
+    """Why a data-plane request was admitted or refused: its DNS answer, where it landed, the rule that decided.
+    REQUEST_ID is the response's x-ms-request-id; the most recent requests are kept."""
+    import urllib.error
+
+    state = read_state(data_dir)
+    if not state or live_status(state) is None:
+        fail(f"no vaultlink server is answering for {data_dir}")
+    assert state is not None
+    try:
+        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
+            f"{state['proxy']}/vaultlink/decisions/{request_id}", timeout=5
+        ) as r:
+            decision = json.loads(r.read())
+    except urllib.error.HTTPError:
+        fail(f"no decision is recorded for the request {request_id} (only the most recent requests are kept)")
+    if output == "json":
+        click.echo(json.dumps(decision, indent=2))
+        return
+    admission = decision["admission"]
+    click.echo(f"request {request_id} to vault {decision['vault']} from {decision['location']}")
+    for reason in decision.get("dns") or ["(reached without a name lookup: direct TLS, the public front end)"]:
+        click.echo(f"  dns:     {reason}")
+    landing = decision["landing"]
+    click.echo(f"  landed:  {landing['kind']} at {landing['address']}: {landing['reason']}")
+    verdict = "admitted" if admission["allowed"] else f"refused ({admission['refusal']})"
+    click.echo(f"  rule:    {admission['rule']}: {verdict}, {admission['reason']}")
+    click.echo(f"  caller:  {decision['caller']}, seen from {admission['client_address']}")
+
+
 # ---- identity ---------------------------------------------------------------------------------------------
 
 @main.group()
