@@ -78,3 +78,21 @@ def conflict(kind: str, key: str, expect: int, found: int | None) -> StoreConfli
     wanted = "no record" if expect == 0 else f"version {expect}"
     actual = "none" if found is None else f"version {found}"
     return StoreConflict(f"{kind} '{key}': expected {wanted}, found {actual}")
+
+
+def list_statement(
+    kind: str, prefix: str, *, limit: int | None = None, after: str | None = None, mark: str = "?"
+) -> tuple[str, tuple[Any, ...]]:
+    """The SELECT behind `list`: a primary-key range seek; `mark` is the backend's parameter placeholder."""
+    bounds = key_range(prefix, after)
+    low = ">" if bounds.low_exclusive else ">="
+    sql = f"SELECT key, version, body FROM records WHERE kind = {mark} AND key {low} {mark}"
+    params: tuple[Any, ...] = (kind, bounds.low)
+    if bounds.high is not None:
+        sql += f" AND key < {mark}"
+        params += (bounds.high,)
+    sql += " ORDER BY key"
+    if limit is not None:
+        sql += f" LIMIT {mark}"
+        params += (limit,)
+    return sql, params

@@ -18,6 +18,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from vaultlink.core.clock import clock
+from vaultlink.store import encoding
 from vaultlink.store.base import ANY_VERSION, Record, Transaction
 from vaultlink.store.connected import Connected
 from vaultlink.store.encoding import (
@@ -41,19 +42,8 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 def list_statement(
     kind: str, prefix: str, *, limit: int | None = None, after: str | None = None
 ) -> tuple[str, tuple[Any, ...]]:
-    """The SELECT behind `list`: a primary-key range seek. Public so tests can EXPLAIN it."""
-    bounds = key_range(prefix, after)
-    low = ">" if bounds.low_exclusive else ">="
-    sql = f"SELECT key, version, body FROM records WHERE kind = %s AND key {low} %s"
-    params: tuple[Any, ...] = (kind, bounds.low)
-    if bounds.high is not None:
-        sql += " AND key < %s"
-        params += (bounds.high,)
-    sql += " ORDER BY key"
-    if limit is not None:
-        sql += " LIMIT %s"
-        params += (limit,)
-    return sql, params
+    """The SELECT behind `list` with this backend's placeholders. Public so tests can EXPLAIN it."""
+    return encoding.list_statement(kind, prefix, limit=limit, after=after, mark="%s")
 
 
 class _PostgresRecords:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultlink.core.clock import clock
+from vaultlink.store import encoding
 from vaultlink.store.base import ANY_VERSION, Record, Transaction
 from vaultlink.store.connected import Connected
 from vaultlink.store.encoding import (
@@ -37,19 +38,8 @@ BUSY_TIMEOUT_MS = 5_000
 def list_statement(
     kind: str, prefix: str, *, limit: int | None = None, after: str | None = None
 ) -> tuple[str, tuple[Any, ...]]:
-    """The SELECT behind `list`: a primary-key range seek. Public so tests can EXPLAIN it."""
-    bounds = key_range(prefix, after)
-    low = ">" if bounds.low_exclusive else ">="
-    sql = f"SELECT key, version, body FROM records WHERE kind = ? AND key {low} ?"
-    params: tuple[Any, ...] = (kind, bounds.low)
-    if bounds.high is not None:
-        sql += " AND key < ?"
-        params += (bounds.high,)
-    sql += " ORDER BY key"
-    if limit is not None:
-        sql += " LIMIT ?"
-        params += (limit,)
-    return sql, params
+    """The SELECT behind `list` with this backend's placeholders. Public so tests can EXPLAIN it."""
+    return encoding.list_statement(kind, prefix, limit=limit, after=after, mark="?")
 
 
 class _SqliteRecords:
