@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ class Running:
     state: dict[str, Any]
     log: Path
     extra_args: list[str] = field(default_factory=list)
+    env: dict[str, str] | None = None
 
     @property
     def proxy(self) -> str:
@@ -51,6 +53,30 @@ class Running:
             exports[name] = shlex.split(value)[0] if value else ""
         return exports
 
+    def status(self) -> dict[str, Any]:
+        """The live server's status (`vaultlink status -o json`): its resolvers come and go with networks."""
+        import urllib.request
+
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{self.proxy}/vaultlink/status", timeout=10) as reply:
+            data: dict[str, Any] = json.loads(reply.read())
+        return data
+
+    def restart(self, *, kill: bool = False, timeout: float = 30.0) -> None:
+        """Stops the server (SIGTERM, or SIGKILL with `kill`) and starts it again on the same data directory,
+        proxy port and DNS port, so every export, proxy credential and resolver address handed out still holds.
+        This object then stands for the new process."""
+        if kill:
+            if self.process.poll() is None:
+                self.process.kill()
+            self.process.wait()
+        else:
+            self.stop()
+        dns_port = int(self.state["dns"][0].rsplit(":", 1)[1])
+        again = start(self.data_dir, *self.extra_args, "--proxy-port", str(self.port), "--dns-port", str(dns_port),
+                      timeout=timeout, env=self.env)
+        self.process, self.state = again.process, again.state
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
@@ -61,14 +87,31 @@ class Running:
                 self.process.wait()
 
 
+def free_port() -> int:
+    """A port free on 127.0.0.1 for both TCP and UDP (the DNS listeners take both)."""
+    for _ in range(50):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind(("127.0.0.1", 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+            return port
+    raise RuntimeError("no free port on 127.0.0.1")
+
+
 def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str] | None = None) -> Running:
+    """`vaultlink up` on a data directory: a free proxy port, and one free DNS port that every resolver shares
+    (each on its own loopback address), so a restart on the same ports keeps every address."""
     data_dir.mkdir(parents=True, exist_ok=True)
     state_file = data_dir / "server.json"
     if state_file.exists():
         state_file.unlink()
     log = data_dir / "server.log"
     cmd = [sys.executable, "-m", "vaultlink", "up", "--data-dir", str(data_dir), "--proxy-port", "0",
-           "--dns-port", "0", *args]
+           "--dns-port", str(free_port()), *args]
     child_env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     child_env.update(env or {})
     with log.open("ab") as f:
@@ -80,7 +123,7 @@ def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str]
         try:
             state = json.loads(state_file.read_text())
             if state.get("pid") == process.pid:
-                return Running(data_dir, process, state, log, list(args))
+                return Running(data_dir, process, state, log, list(args), env)
         except (OSError, ValueError):
             pass
         time.sleep(0.02)

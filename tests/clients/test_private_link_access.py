@@ -179,3 +179,42 @@ def test_healthstatus_reports_the_address_the_vault_sees(site: Site) -> None:
     assert info.startswith("conn_type=Ipv4;addr=10.1.0.") and info.endswith(";act_addr_fam=InterNetwork;")
     outside = requests.get(url, proxies={"https": site.running.proxy}, verify=site.running.ca, timeout=10)
     assert "addr=203.0.113.50;" in outside.headers["x-ms-keyvault-network-info"]
+
+
+def _dig(resolver: str, name: str) -> str:
+    import subprocess
+
+    host, port = resolver.rsplit(":", 1)
+    out = subprocess.run(["dig", f"@{host}", "-p", port, name, "+noall", "+answer", "+time=2", "+tries=1"],
+                         capture_output=True, text=True, timeout=20, check=False).stdout
+    return " ".join(out.split())
+
+
+def _observe(site: Site) -> dict[str, Any]:
+    """What a client sees of the seed topology: DNS answers inside and outside, admissions, ARM reads."""
+    views = site.running.status()["dnsViews"]
+    vnet_key = {key.rsplit("/", 1)[1]: key for key in views}
+    name = f"{site.vault}.vault.azure.net"
+    manual = site.network.private_endpoints.get(RG, "pe-manual")
+    return {
+        "resolvers": dict(views),
+        "dns-linked": _dig(views[vnet_key["vnet-linked"]], name),
+        "dns-unlinked": _dig(views[vnet_key["vnet-unlinked"]], name),
+        "dns-internet": _dig(site.running.state["dns"][0], name),
+        "inside": site.inside("inside-vm").get_secret("inside").value,
+        "internet": forbidden(site.internet())["innererror"]["code"],
+        "outside-vm": forbidden(site.inside("outside-vm"))["innererror"]["code"],
+        "manual-state": manual.properties.manual_private_link_service_connections[0].properties
+        .private_link_service_connection_state.status,
+        "connections": sorted((c.name, c.properties.private_link_service_connection_state.status)
+                              for c in site.kv.private_endpoint_connections.list_by_resource(RG, site.vault)),
+        "record": site.dns.record_sets.get(RG, ZONE, "A", site.vault).properties.a_records[0].ipv4_address,
+    }
+
+
+@pytest.mark.parametrize("kill", [False, True], ids=["sigterm", "sigkill"])
+def test_the_seed_topology_answers_the_same_after_a_restart(site: Site, kill: bool) -> None:
+    before = _observe(site)
+    assert before["dns-linked"].endswith(f"{site.vault}.privatelink.vaultcore.azure.net. 10 IN A 10.1.0.4")
+    site.running.restart(kill=kill)
+    assert _observe(site) == before

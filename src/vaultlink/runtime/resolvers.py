@@ -1,7 +1,9 @@
 """The resolvers a machine can ask: the internet's, and one per virtual network (its Azure-provided DNS, at
 168.63.129.16 in Azure), each on a loopback address of its own so a query's listener is its location.
 
-Each network's address is kept in the store, so it stays the same across restarts. When the server may bind
+Each network's address is kept in the store, so it stays the same across restarts; a node that finds it taken
+(a second node sharing the store, or another vaultlink holding its port 53) moves that network to a new address
+of its own, kept in its data directory. When the server may bind
 port 53 (as root), every resolver also answers there, so `vaultlink vm exec` can make it a machine's system
 resolver. A network whose custom DNS servers name a forwarder answers as the forwarder's network does; one
 whose custom DNS server nobody serves is refused.
@@ -11,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import logging
 import socket
+from pathlib import Path
 from typing import Any
 
 from vaultlink.dns.server import DnsServer
 from vaultlink.network.resolve import view_for
+from vaultlink.runtime.bootstrap import write_private
 from vaultlink.runtime.topology import Snapshots
 from vaultlink.store import Store
 
@@ -46,8 +51,11 @@ def address_for(index: int) -> str:
 
 
 class Resolvers:
-    def __init__(self, dns: DnsServer, snapshots: Snapshots, store: Store, host: str, port: int) -> None:
+    def __init__(self, dns: DnsServer, snapshots: Snapshots, store: Store, host: str, port: int,
+                 moved_file: Path | None = None) -> None:
         self.dns = dns
+        self.moved_file = moved_file
+        self._moved_here: dict[str, str] = {}
         self.snapshots = snapshots
         self.store = store
         self.host = host
@@ -58,6 +66,9 @@ class Resolvers:
         self._shape: dict[str, tuple[Any, bool]] = {}
         self._pending: asyncio.Task[None] | None = None
         self._again = False
+        self._reconciling = asyncio.Lock()
+        """One reconciliation at a time: each awaits binds, and two interleaved ones would both see a network
+        without its listener and both bind it."""
 
     async def start(self) -> None:
         self.internet = await self.dns.add_view(None, self.host, self.port)
@@ -110,6 +121,10 @@ class Resolvers:
                 return
 
     async def reconcile(self) -> None:
+        async with self._reconciling:
+            await self._reconcile()
+
+    async def _reconcile(self) -> None:
         topology = self.snapshots()
         wanted: dict[str, tuple[Any, bool]] = {}
         for vnet in topology.vnets:
@@ -127,15 +142,34 @@ class Resolvers:
                 continue
             address = self._address(vnet)
             for _ in range(50):
-                # an address whose port 53 another vaultlink on this machine holds is given up for a new one,
-                # so that every network of this server can be a machine's system resolver
-                if await self._system_listener(vnet, address, answer_as, refuse) != errno.EADDRINUSE:
-                    break
-                address = self._address(vnet, fresh=True)
-            self.networks[vnet] = await self.dns.add_view(vnet, address, self.port, answer_as=answer_as, refuse=refuse)
-            self._shape[vnet] = (answer_as, refuse)
+                # An address whose port 53 another vaultlink on this machine holds is given up for a new one, so
+                # that every network of this server can be a machine's system resolver; so is one whose resolver
+                # port another process holds (a second node on the same store, whose networks share addresses).
+                if await self._system_listener(vnet, address, answer_as, refuse) == errno.EADDRINUSE:
+                    address = self._address(vnet, fresh=True)
+                    continue
+                try:
+                    self.networks[vnet] = await self.dns.add_view(vnet, address, self.port, answer_as=answer_as,
+                                                                  refuse=refuse)
+                except OSError as e:
+                    log.warning("dns: %s:%d is taken (%s); the resolver of %s moves to another address", address,
+                                self.port, e, vnet)
+                    if f"{vnet}#53" in self.dns.views:
+                        await self.dns.remove_view(f"{vnet}#53")
+                        self.system.pop(vnet, None)
+                    address = self._address(vnet, fresh=True)
+                    continue
+                self._shape[vnet] = (answer_as, refuse)
+                break
+            else:
+                raise OSError(f"no loopback address is free for the resolver of {vnet}")
 
     def _address(self, vnet: str, *, fresh: bool = False) -> str:
+        """The network's resolver address: this node's own choice when it had to move (kept in the data
+        directory, so it lasts across restarts without moving another node's), else the one in the store."""
+        moved = self._moved()
+        if vnet in moved and not fresh:
+            return moved[vnet]
         rec = self.store.get(VIEW_ADDRESS, vnet)
         if rec is not None and not fresh:
             return str(rec.body["address"])
@@ -147,8 +181,23 @@ class Resolvers:
             index = int(counter.body["next"]) if counter else 0
             tx.put(*NEXT, {"next": index + 1}, expect=counter.version if counter else 0)
             address = address_for(index)
-            tx.put(VIEW_ADDRESS, vnet, {"address": address}, expect=rec.version if rec else 0)
-            return address
+            if rec is None:
+                tx.put(VIEW_ADDRESS, vnet, {"address": address}, expect=0)
+                return address
+        moved[vnet] = address
+        if self.moved_file is not None:
+            write_private(self.moved_file, json.dumps(moved, indent=1).encode())
+        return address
+
+    def _moved(self) -> dict[str, str]:
+        if self.moved_file is None:
+            return self._moved_here
+        try:
+            data = json.loads(self.moved_file.read_text())
+        except (OSError, ValueError):
+            return self._moved_here
+        self._moved_here.update({str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {})
+        return self._moved_here
 
     def status(self) -> dict[str, Any]:
         return {

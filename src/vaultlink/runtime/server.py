@@ -111,7 +111,8 @@ class Server:
             throttle=Throttle() if config.throttle else None,
         )
         self.dns = DnsServer(self.snapshots)
-        self.resolvers = Resolvers(self.dns, self.snapshots, self.store, config.host, config.dns_port)
+        self.resolvers = Resolvers(self.dns, self.snapshots, self.store, config.host, config.dns_port,
+                                   data / "dns-addresses.json")
         self.edge = Edge(
             ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
             max_body_bytes=config.max_body_bytes,
