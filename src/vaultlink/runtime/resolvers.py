@@ -19,10 +19,10 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from vaultlink.arm.projection import Snapshots
 from vaultlink.dns.server import DnsServer
 from vaultlink.network.resolve import view_for
 from vaultlink.runtime.bootstrap import write_private
-from vaultlink.runtime.topology import Snapshots
 from vaultlink.store import Store
 
 log = logging.getLogger("vaultlink.dns")

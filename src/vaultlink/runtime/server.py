@@ -14,6 +14,7 @@ from typing import Any
 from vaultlink import __version__
 from vaultlink.arm.app import ArmApp
 from vaultlink.arm.operations import Operations
+from vaultlink.arm.projection import Snapshots
 from vaultlink.arm.providers.authorization.routes import routes as authorization_routes
 from vaultlink.arm.providers.compute.routes import routes as compute_routes
 from vaultlink.arm.providers.keyvault.routes import routes as keyvault_routes
@@ -39,7 +40,6 @@ from vaultlink.runtime import bootstrap, hosts
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.resolvers import Resolvers
 from vaultlink.runtime.routing import Decisions, Router
-from vaultlink.runtime.topology import Snapshots
 from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
 from vaultlink.vault.app import VaultApp, vault_routes

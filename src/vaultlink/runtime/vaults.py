@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import asyncio
 
+from vaultlink.arm.projection import GENERATION
 from vaultlink.arm.providers.keyvault import deleted
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core.ids import ResourceId
-from vaultlink.runtime.topology import GENERATION
 from vaultlink.store import Store
 from vaultlink.vault.model import VaultInfo
 

@@ -24,18 +24,18 @@ from vaultlink.store.sealing import Sealer
 from vaultlink.vault import throttle as throttling
 from vaultlink.vault import versions
 from vaultlink.vault.auth import Gate, Permission, challenge_header
-from vaultlink.vault.certcontacts import CertificateContacts
-from vaultlink.vault.certificates import Certificates
-from vaultlink.vault.certlifecycle import CertificateLifecycle
-from vaultlink.vault.certoperations import CertificateOperations
-from vaultlink.vault.certsecrets import guard
-from vaultlink.vault.keylifecycle import KeyLifecycle
-from vaultlink.vault.keyoperations import KeyOperations
-from vaultlink.vault.keys import Keys
+from vaultlink.vault.certificates.contacts import CertificateContacts
+from vaultlink.vault.certificates.lifecycle import CertificateLifecycle
+from vaultlink.vault.certificates.operations import CertificateOperations
+from vaultlink.vault.certificates.secrets import guard
+from vaultlink.vault.certificates.service import Certificates
+from vaultlink.vault.keys.lifecycle import KeyLifecycle
+from vaultlink.vault.keys.operations import KeyOperations
+from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.model import VaultInfo, VaultLookup
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request
-from vaultlink.vault.secrets import Secrets
+from vaultlink.vault.secrets.service import Secrets
 from vaultlink.vault.throttle import Throttle
 
 log = logging.getLogger("vaultlink.vault")

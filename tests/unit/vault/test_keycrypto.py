@@ -8,8 +8,8 @@ import hashlib
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from vaultlink.vault import keycrypto
 from vaultlink.vault.errors import BadParameter
+from vaultlink.vault.keys import crypto as keycrypto
 
 RSA = keycrypto.generate(keycrypto.spec_of("RSA"))
 P256 = keycrypto.generate(keycrypto.spec_of("EC"))

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from vaultlink.vault import certpolicy, keyrotation
+from vaultlink.vault.certificates import policy as certpolicy
 from vaultlink.vault.errors import BadParameter, Throttled
+from vaultlink.vault.keys import rotation as keyrotation
 from vaultlink.vault.throttle import Throttle, request_type
 
 

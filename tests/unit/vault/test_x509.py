@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from vaultlink.vault import keycrypto, x509
+from vaultlink.vault.certificates import x509
 from vaultlink.vault.errors import BadParameter
+from vaultlink.vault.keys import crypto as keycrypto
 
 KEY = keycrypto.generate(keycrypto.spec_of("RSA"))
 SUBJECT = x509.Subject("CN=www.contoso.com, O=Contoso, C=US", dns_names=("www.contoso.com",),

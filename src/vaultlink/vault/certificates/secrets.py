@@ -16,7 +16,7 @@ from vaultlink.vault.errors import SecretManagedByKeyVault
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request
-from vaultlink.vault.secrets import DELETED, SECRET, VERSION
+from vaultlink.vault.secrets.service import DELETED, SECRET, VERSION
 
 Operation = Callable[[Request], tuple[int, Any]]
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.vault import keycrypto, x509
+from vaultlink.vault.certificates import x509
 from vaultlink.vault.errors import BadParameter
+from vaultlink.vault.keys import crypto as keycrypto
 
 SELF, UNKNOWN = "Self", "Unknown"
 DEFAULT_EKUS = ["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.vault import keycrypto, objects
+from vaultlink.vault import objects
 from vaultlink.vault.errors import (
     BadParameter,
     KeyDisabled,
@@ -17,7 +17,8 @@ from vaultlink.vault.errors import (
     KeyNotYetValid,
     KeyOperationForbidden,
 )
-from vaultlink.vault.keys import Keys
+from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.request import Request
 
 _STILL_ALLOWED_AFTER_EXPIRY = ("decrypt", "unwrapKey", "verify")

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from vaultlink.store.sealing import Sealer
-from vaultlink.vault import keycrypto, objects
-from vaultlink.vault.certificates import CERT, DELETED, PENDING, VERSION, Certificates
+from vaultlink.vault import objects
+from vaultlink.vault.certificates.service import CERT, DELETED, PENDING, VERSION, Certificates
 from vaultlink.vault.errors import (
     BadParameter,
     CertificateNotFound,
@@ -20,10 +20,11 @@ from vaultlink.vault.errors import (
     ObjectConflict,
     PurgeProtected,
 )
-from vaultlink.vault.keylifecycle import BACKUP_CONTEXT, KeyLifecycle, open_backup
-from vaultlink.vault.keys import DELETED as KEY_DELETED
-from vaultlink.vault.keys import KEY, record_key, sealing_context
-from vaultlink.vault.keys import VERSION as KEY_VERSION
+from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys.lifecycle import BACKUP_CONTEXT, KeyLifecycle, open_backup
+from vaultlink.vault.keys.service import DELETED as KEY_DELETED
+from vaultlink.vault.keys.service import KEY, record_key, sealing_context
+from vaultlink.vault.keys.service import VERSION as KEY_VERSION
 from vaultlink.vault.request import Request
 
 DAY = 86400

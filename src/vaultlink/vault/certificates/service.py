@@ -19,16 +19,19 @@ from cryptography import x509 as cx509
 
 from vaultlink.core.clock import clock
 from vaultlink.store import Record, Store, Transaction
-from vaultlink.vault import certpolicy, keycrypto, objects, x509
-from vaultlink.vault.certcontacts import issuer_exists
-from vaultlink.vault.certsecrets import CertificateSecrets
+from vaultlink.vault import objects
+from vaultlink.vault.certificates import policy as certpolicy
+from vaultlink.vault.certificates import x509
+from vaultlink.vault.certificates.contacts import issuer_exists
+from vaultlink.vault.certificates.secrets import CertificateSecrets
 from vaultlink.vault.errors import (
     BadParameter,
     CertificateNotFound,
     ObjectConflict,
 )
-from vaultlink.vault.keys import KEY, Keys, record_key
-from vaultlink.vault.keys import VERSION as KEY_VERSION
+from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys.service import KEY, Keys, record_key
+from vaultlink.vault.keys.service import VERSION as KEY_VERSION
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.store import Record, Store, Transaction
-from vaultlink.vault import keycrypto, keyrotation, objects
+from vaultlink.vault import objects
 from vaultlink.vault.errors import (
     BadParameter,
     KeyDisabled,
@@ -20,6 +20,8 @@ from vaultlink.vault.errors import (
     KeyNotFound,
     ObjectConflict,
 )
+from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys import rotation as keyrotation
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request

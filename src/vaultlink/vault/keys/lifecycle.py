@@ -14,7 +14,7 @@ from typing import Any
 
 from vaultlink.store import Transaction
 from vaultlink.store.sealing import SealBroken, Sealer
-from vaultlink.vault import keycrypto, objects
+from vaultlink.vault import objects
 from vaultlink.vault.errors import (
     BadParameter,
     DeletedKeyNotFound,
@@ -22,7 +22,8 @@ from vaultlink.vault.errors import (
     ObjectConflict,
     PurgeProtected,
 )
-from vaultlink.vault.keys import DELETED, KEY, POLICY, VERSION, Keys, record_key, sealing_context
+from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys.service import DELETED, KEY, POLICY, VERSION, Keys, record_key, sealing_context
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.request import Request
 

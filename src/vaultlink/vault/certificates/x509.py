@@ -23,8 +23,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-from vaultlink.vault import keycrypto
 from vaultlink.vault.errors import BadParameter
+from vaultlink.vault.keys import crypto as keycrypto
 
 PKCS12 = "application/x-pkcs12"
 PEM = "application/x-pem-file"

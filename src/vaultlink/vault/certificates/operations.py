@@ -6,10 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.vault import keycrypto, objects, x509
-from vaultlink.vault.certificates import CERT, PENDING, Certificates, pending_context
+from vaultlink.vault import objects
+from vaultlink.vault.certificates import x509
+from vaultlink.vault.certificates.service import CERT, PENDING, Certificates, pending_context
 from vaultlink.vault.errors import BadParameter, PendingCertificateNotFound
-from vaultlink.vault.keys import record_key
+from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys.service import record_key
 from vaultlink.vault.request import Request
 
 

@@ -1,0 +1,1 @@
+"""Secrets: versioned values, soft delete, recovery, purge, backup and restore."""
