@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 
 from vaultlink.arm import versions
-from vaultlink.arm.routing import Call, Reply, Route, Router
+from vaultlink.arm.dispatch import Call, Reply, Route, RouteTable
 from vaultlink.core import errors, web
 from vaultlink.core.ids import ResourceId
 from vaultlink.core.web import Receive, Scope, Send
@@ -39,7 +39,7 @@ class ArmApp:
     def __init__(
         self, routes: list[Route], directory: Directory, verifier: TokenVerifier, authorizer: Authorizer, max_body: int
     ) -> None:
-        self.router = Router(routes)
+        self.router = RouteTable(routes)
         self.directory = directory
         self.verifier = verifier
         self.authorizer = authorizer

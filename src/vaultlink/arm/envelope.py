@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from vaultlink.arm.routing import Call
+from vaultlink.arm.dispatch import Call
 from vaultlink.core import errors
 
 

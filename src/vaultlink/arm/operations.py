@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from vaultlink.arm.routing import Call, Reply
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.core import errors
 from vaultlink.core.clock import clock
 from vaultlink.store import Store

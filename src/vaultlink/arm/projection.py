@@ -20,7 +20,7 @@ from vaultlink.network.topology import (
     Machine,
     PrivateEndpoint,
     PrivateZone,
-    Record,
+    RecordSet,
     Subnet,
     Topology,
     Vault,
@@ -70,7 +70,7 @@ def build(store: Store) -> Topology:
     vms: dict[str, dict[str, Any]] = {}
     zones: dict[str, dict[str, Any]] = {}
     links: dict[str, list[ZoneLink]] = {}
-    records: dict[str, dict[tuple[str, str], Record]] = {}
+    records: dict[str, dict[tuple[str, str], RecordSet]] = {}
     vaults: dict[str, Vault] = {}
     for rec in iterate(store, RESOURCE):
         body = rec.body
@@ -103,7 +103,7 @@ def build(store: Store) -> Topology:
                     ZoneLink(_key(vnet), str(props.get("resolutionPolicy") or "Default")))
         elif kind.startswith("microsoft.network/privatednszones/") and rid.parent is not None:
             rtype = rid.types[-1].upper()
-            records.setdefault(rid.parent.key, {})[(rid.name.lower(), rtype)] = Record(
+            records.setdefault(rid.parent.key, {})[(rid.name.lower(), rtype)] = RecordSet(
                 rtype, int(props.get("ttl") or 3600), _record_values(rtype, props))
         elif kind == "microsoft.keyvault/vaults":
             acls = props.get("networkAcls") or {}

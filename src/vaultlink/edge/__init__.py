@@ -5,14 +5,14 @@ credential), terminates TLS with a leaf certificate minted for the requested Azu
 with keep-alive, and hands each request to the ASGI app that serves that host. May import: network, core.
 Start with `proxy.py` (the connection's life: CONNECT, direct TLS or plain HTTP), then `http.py` (HTTP/1.1
 into ASGI apps), `response.py` (framing the answer), `tls.py` (TLS over memory BIOs), `ca.py` (the CA and
-per-host leaves) and `routing.py` (`Refusal`, the `route`/`locate` shapes the runtime supplies, `HostRoutes`).
+per-host leaves) and `hostroutes.py` (`Refusal`, the `route`/`locate` shapes the runtime supplies, `HostRoutes`).
 `types.py` names the shapes.
 """
 
 from vaultlink.edge.ca import CertificateAuthority
+from vaultlink.edge.hostroutes import HostRoutes, Locate, Refusal, Route
 from vaultlink.edge.http import Target
 from vaultlink.edge.proxy import Edge
-from vaultlink.edge.routing import HostRoutes, Locate, Refusal, Route
 from vaultlink.edge.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 
 import httptools
 
+from vaultlink.edge.hostroutes import Refusal
 from vaultlink.edge.response import Exchange
-from vaultlink.edge.routing import Refusal
 from vaultlink.edge.types import ASGIApp, Pipe, Scope
 from vaultlink.network.location import Location
 

@@ -14,7 +14,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
 
-from vaultlink.edge.routing import Refusal
+from vaultlink.edge.hostroutes import Refusal
 from vaultlink.edge.types import Message
 
 if TYPE_CHECKING:

@@ -65,7 +65,7 @@ class Machine:
 
 
 @dataclass(frozen=True)
-class Record:
+class RecordSet:
     type: str
     ttl: int
     values: tuple[str, ...]
@@ -82,7 +82,7 @@ class PrivateZone:
     id: str
     name: str
     links: tuple[ZoneLink, ...]
-    records: dict[tuple[str, str], Record] = field(default_factory=dict)
+    records: dict[tuple[str, str], RecordSet] = field(default_factory=dict)
     """(relative name lower-cased, '@' for the apex; record type) -> record."""
 
     def link_for(self, vnet: str) -> ZoneLink | None:

@@ -19,7 +19,7 @@ from typing import Any
 from vaultlink.arm.providers.compute import sidecar
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core.ids import ResourceId
-from vaultlink.edge.routing import Refusal
+from vaultlink.edge.hostroutes import Refusal
 from vaultlink.identity.directory import check_secret, hash_secret, new_secret
 from vaultlink.network.location import INTERNET, Location
 from vaultlink.network.topology import Topology

@@ -12,7 +12,7 @@ from typing import Any
 
 from vaultlink.core import regions
 from vaultlink.core.web import ASGIApp, Receive, Scope, Send
-from vaultlink.edge.routing import HostRoutes, Refusal
+from vaultlink.edge.hostroutes import HostRoutes, Refusal
 from vaultlink.identity.tokens import Caller
 from vaultlink.network.admit import Admission, admit, client_address
 from vaultlink.network.location import Location

@@ -28,8 +28,8 @@ from vaultlink.core.config import Config
 from vaultlink.core.web import Receive, Scope, Send
 from vaultlink.dns.server import DnsServer
 from vaultlink.edge.ca import CertificateAuthority
+from vaultlink.edge.hostroutes import HostRoutes, Refusal
 from vaultlink.edge.proxy import Edge
-from vaultlink.edge.routing import HostRoutes, Refusal
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graph import Graph
 from vaultlink.identity.login import Login

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from vaultlink.arm import dnsrecords
+from vaultlink.arm.dispatch import Call, Reply, RouteTable
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.providers.privatedns import links as links_module
 from vaultlink.arm.providers.privatedns import schemas
@@ -21,7 +22,6 @@ from vaultlink.arm.providers.privatedns.model import walk_top_level
 from vaultlink.arm.providers.privatedns.routes import routes
 from vaultlink.arm.providers.resources.service import ResourceManager
 from vaultlink.arm.resources import GROUP, RESOURCE, Resources, group_key
-from vaultlink.arm.routing import Call, Reply, Router
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
@@ -37,7 +37,7 @@ OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 @dataclass
 class World:
     services: Services
-    router: Router
+    router: RouteTable
     caller: Caller
 
     def call(self, method: str, path: str, body: Any = None, caller: Caller | None = None, **headers: str) -> Reply:
@@ -83,7 +83,7 @@ def world(tmp_path: Path) -> Iterator[World]:
     services.authorizer.assign(scope=f"/subscriptions/{SUB}", role_id=OWNER, principal_id=caller.object_id,
                                principal_type="ServicePrincipal")
     try:
-        yield World(services, Router(routes(services)), caller)
+        yield World(services, RouteTable(routes(services)), caller)
     finally:
         store.close()
 

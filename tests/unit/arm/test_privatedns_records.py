@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
+from vaultlink.arm.dispatch import Call
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import model
 from vaultlink.arm.providers.privatedns import records as rules
-from vaultlink.arm.routing import Call
 from vaultlink.core import errors
 from vaultlink.store import Record
 

@@ -23,7 +23,7 @@ from vaultlink.network.topology import (
     Connection,
     PrivateEndpoint,
     PrivateZone,
-    Record,
+    RecordSet,
     Subnet,
     Topology,
     Vault,
@@ -48,18 +48,18 @@ T = TypeVar("T")
 
 
 def topology(fabrikam_address: str = "10.1.0.4") -> Topology:
-    privatelink = {("@", "SOA"): Record("SOA", 3600, (SOA,)), ("fabrikam", "A"): Record("A", 600, (fabrikam_address,))}
+    privatelink = {("@", "SOA"): RecordSet("SOA", 3600, (SOA,)), ("fabrikam", "A"): RecordSet("A", 600, (fabrikam_address,))}
     internal = {
-        ("@", "SOA"): Record("SOA", 3600, (SOA,)),
-        ("@", "TXT"): Record("TXT", 300, ("v=spf1 -all", "hello world")),
-        ("@", "MX"): Record("MX", 300, ("10 mail.contoso.internal", "20 backup.contoso.internal")),
-        ("mail", "A"): Record("A", 300, ("10.1.0.25",)),
-        ("_ldap._tcp", "SRV"): Record("SRV", 300, ("1 2 389 dc1.contoso.internal",)),
-        ("dc1", "A"): Record("A", 300, ("10.1.0.10",)),
-        ("dc1", "AAAA"): Record("AAAA", 300, ("fd00::10",)),
-        ("www", "CNAME"): Record("CNAME", 300, ("dc1.contoso.internal",)),
-        ("host4", "PTR"): Record("PTR", 300, ("dc1.contoso.internal",)),
-        ("big", "TXT"): Record("TXT", 300, BIG_TXT),
+        ("@", "SOA"): RecordSet("SOA", 3600, (SOA,)),
+        ("@", "TXT"): RecordSet("TXT", 300, ("v=spf1 -all", "hello world")),
+        ("@", "MX"): RecordSet("MX", 300, ("10 mail.contoso.internal", "20 backup.contoso.internal")),
+        ("mail", "A"): RecordSet("A", 300, ("10.1.0.25",)),
+        ("_ldap._tcp", "SRV"): RecordSet("SRV", 300, ("1 2 389 dc1.contoso.internal",)),
+        ("dc1", "A"): RecordSet("A", 300, ("10.1.0.10",)),
+        ("dc1", "AAAA"): RecordSet("AAAA", 300, ("fd00::10",)),
+        ("www", "CNAME"): RecordSet("CNAME", 300, ("dc1.contoso.internal",)),
+        ("host4", "PTR"): RecordSet("PTR", 300, ("dc1.contoso.internal",)),
+        ("big", "TXT"): RecordSet("TXT", 300, BIG_TXT),
     }
     return Topology(
         vnets={v: VirtualNetwork(v, ("10.1.0.0/16",)) for v in (LINKED, UNLINKED, REDIRECTED)},

@@ -13,7 +13,7 @@ from vaultlink.network.topology import (
     Connection,
     PrivateEndpoint,
     PrivateZone,
-    Record,
+    RecordSet,
     Subnet,
     Topology,
     Vault,
@@ -31,9 +31,9 @@ ZONE = "privatelink.vaultcore.azure.net"
 
 def topology(status: str = "Approved", *, linked: tuple[str, ...] = (VNET,), record: str | None = "10.1.0.4",
              public: str = "Disabled", policy: str = "Default") -> Topology:
-    records = {("@", "SOA"): Record("SOA", 3600, ("azureprivatedns.net azureprivatedns-host.microsoft.com 1 3600 300 2419200 10",))}
+    records = {("@", "SOA"): RecordSet("SOA", 3600, ("azureprivatedns.net azureprivatedns-host.microsoft.com 1 3600 300 2419200 10",))}
     if record:
-        records[("fabrikam", "A")] = Record("A", 600, (record,))
+        records[("fabrikam", "A")] = RecordSet("A", 600, (record,))
     return Topology(
         vnets={VNET: VirtualNetwork(VNET, ("10.1.0.0/16",)), OTHER: VirtualNetwork(OTHER, ("10.2.0.0/16",))},
         subnets={SUBNET: Subnet(SUBNET, ("10.1.0.0/24",)), OTHER_SUBNET: Subnet(OTHER_SUBNET, ("10.2.0.0/24",))},

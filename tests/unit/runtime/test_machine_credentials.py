@@ -10,7 +10,7 @@ import pytest
 
 from vaultlink.arm.providers.compute import sidecar
 from vaultlink.core.ids import ResourceId
-from vaultlink.edge.routing import Refusal
+from vaultlink.edge.hostroutes import Refusal
 from vaultlink.network.location import INTERNET
 from vaultlink.network.topology import Machine, Topology
 from vaultlink.runtime.machines import Machines, credential, parse_basic

@@ -4,8 +4,8 @@ single secret, key or certificate of a vault)."""
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.authorization.service import AuthorizationProvider
-from vaultlink.arm.routing import Route
 from vaultlink.arm.services import Services
 
 A = "Microsoft.Authorization"

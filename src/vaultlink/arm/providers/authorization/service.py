@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from vaultlink.arm.routing import Call, Reply
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.identity import roles

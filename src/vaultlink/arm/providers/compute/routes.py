@@ -3,9 +3,9 @@ when its resource group goes."""
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.compute import schemas, vms
-from vaultlink.arm.providers.compute.vms import VirtualMachineOperations
-from vaultlink.arm.routing import Route
+from vaultlink.arm.providers.compute.vms import VirtualMachines
 from vaultlink.arm.services import Services
 
 C = "Microsoft.Compute"
@@ -18,7 +18,7 @@ def routes(services: Services) -> list[Route]:
     services.hooks.on(schemas.VIRTUAL_MACHINES, vms.group_deleted)
     services.hooks.on(schemas.NETWORK_INTERFACES, vms.interface_group_deleted)
 
-    v = VirtualMachineOperations(services)
+    v = VirtualMachines(services)
     VMS = schemas.VIRTUAL_MACHINES
     return [
         Route("GET", SUB + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),

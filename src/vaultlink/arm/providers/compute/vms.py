@@ -16,13 +16,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vaultlink.arm import envelope, tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.compute import errors as compute
 from vaultlink.arm.providers.compute import schemas, sidecar
 from vaultlink.arm.providers.compute.schemas import VmSpec
 from vaultlink.arm.providers.network import allocation, nics
 from vaultlink.arm.providers.network import errors as net
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.clock import clock
@@ -39,7 +39,7 @@ ATTEMPTS = 5
 T = TypeVar("T")
 
 
-class VirtualMachineOperations:
+class VirtualMachines:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.store = services.store

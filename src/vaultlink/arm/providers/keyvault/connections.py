@@ -8,11 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.arm import catalog, envelope, privatelink, tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.keyvault import model, schemas
 from vaultlink.arm.providers.keyvault.deleted import Reader
 from vaultlink.arm.providers.keyvault.errors import ProviderNotRegisteredForEndpoint
 from vaultlink.arm.resources import REGISTRATION, RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
@@ -28,7 +28,7 @@ def of_vault(reader: Reader, vault: ResourceId) -> list[dict[str, Any]]:
     return [r.body for r in reader.list(RESOURCE, vault.key + "/privateendpointconnections/")]
 
 
-class Connections:
+class PrivateEndpointConnections:
     def __init__(self, services: Services) -> None:
         self.store = services.store
         self.operations = services.operations

@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from vaultlink.arm import privatelink
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.keyvault import errors as kv
 from vaultlink.arm.providers.keyvault import schemas
 from vaultlink.arm.providers.keyvault.model import RETENTION_DEFAULT
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import regions
 from vaultlink.core.clock import clock

@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.resources import GROUP, group_key
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 

@@ -3,13 +3,13 @@ resources and private endpoint connections. Each names the RBAC action the pipel
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.keyvault import deleted
-from vaultlink.arm.providers.keyvault.connections import Connections
+from vaultlink.arm.providers.keyvault.connections import PrivateEndpointConnections
 from vaultlink.arm.providers.keyvault.deleted import DeletedVaults
 from vaultlink.arm.providers.keyvault.managedhsms import ManagedHsms
 from vaultlink.arm.providers.keyvault.model import NAMESPACE, VAULT_TYPE
 from vaultlink.arm.providers.keyvault.service import Vaults
-from vaultlink.arm.routing import Route
 from vaultlink.arm.services import Services
 
 SUB = "/subscriptions/{subscriptionId}"
@@ -21,7 +21,7 @@ DELETED = PROVIDER + "/locations/{location}/deletedVaults/{vaultName}"
 
 
 def routes(services: Services) -> list[Route]:
-    vaults, gone, links = Vaults(services), DeletedVaults(services), Connections(services)
+    vaults, gone, links = Vaults(services), DeletedVaults(services), PrivateEndpointConnections(services)
     hsms = ManagedHsms(services)
     services.hooks.on(VAULT_TYPE, deleted.group_deleted)
     K = NAMESPACE

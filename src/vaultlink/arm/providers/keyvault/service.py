@@ -7,6 +7,7 @@ import base64
 from typing import Any
 
 from vaultlink.arm import envelope, tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.keyvault import deleted, model, schemas
 from vaultlink.arm.providers.keyvault.connections import of_vault, vault_id
 from vaultlink.arm.providers.keyvault.errors import (
@@ -16,7 +17,6 @@ from vaultlink.arm.providers.keyvault.errors import (
     VaultNameNotValid,
 )
 from vaultlink.arm.resources import GROUP, RESOURCE, group_key
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId

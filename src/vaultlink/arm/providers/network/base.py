@@ -6,8 +6,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from vaultlink.arm import envelope, tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.network import errors as net
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId

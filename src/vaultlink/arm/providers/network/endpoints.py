@@ -15,6 +15,7 @@ import uuid
 from typing import Any
 
 from vaultlink.arm import catalog, privatelink, tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.providers.network import allocation, endpoint_spec, nics, schemas, zonegroups
 from vaultlink.arm.providers.network import errors as net
@@ -28,7 +29,6 @@ from vaultlink.arm.providers.network.base import (
 )
 from vaultlink.arm.providers.network.endpoint_spec import EndpointSpec
 from vaultlink.arm.resources import REGISTRATION, RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.identity.tokens import Caller
@@ -40,7 +40,7 @@ WRITE = "Microsoft.Network/privateEndpoints/write"
 JOIN_SUBNET = "Microsoft.Network/virtualNetworks/subnets/join/action"
 
 
-class PrivateEndpointOperations(Provider):
+class PrivateEndpoints(Provider):
     def _rid(self, call: Call) -> ResourceId:
         return network_id(call, ("privateEndpoints", "privateEndpointName"))
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultlink.arm import tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.providers.network import allocation, schemas
 from vaultlink.arm.providers.network import errors as net
 from vaultlink.arm.providers.network.base import Provider, check_conditions, listing, network_id, scope_id
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.store import Record, Transaction
@@ -173,7 +173,7 @@ def delete_for_endpoint(tx: Transaction, nic: ResourceId) -> dict[str, Any] | No
     return rec.body
 
 
-class NetworkInterfaceOperations(Provider):
+class NetworkInterfaces(Provider):
     def _rid(self, call: Call) -> ResourceId:
         return network_id(call, ("networkInterfaces", "networkInterfaceName"))
 

@@ -3,13 +3,13 @@ DNS zone groups; and the deletion hooks that keep a resource group's delete from
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.network import endpoints, vnets
-from vaultlink.arm.providers.network.endpoints import PrivateEndpointOperations
-from vaultlink.arm.providers.network.nics import NetworkInterfaceOperations
-from vaultlink.arm.providers.network.subnets import SubnetOperations
-from vaultlink.arm.providers.network.vnets import VirtualNetworkOperations
-from vaultlink.arm.providers.network.zonegroups import ZoneGroupOperations
-from vaultlink.arm.routing import Route
+from vaultlink.arm.providers.network.endpoints import PrivateEndpoints
+from vaultlink.arm.providers.network.nics import NetworkInterfaces
+from vaultlink.arm.providers.network.subnets import Subnets
+from vaultlink.arm.providers.network.vnets import VirtualNetworks
+from vaultlink.arm.providers.network.zonegroups import PrivateDnsZoneGroups
 from vaultlink.arm.services import Services
 
 N = "Microsoft.Network"
@@ -26,11 +26,11 @@ def routes(services: Services) -> list[Route]:
     services.hooks.on("Microsoft.Network/privateEndpoints", endpoints.group_deleted)
     services.hooks.on("Microsoft.Network/virtualNetworks", vnets.group_deleted)
 
-    v = VirtualNetworkOperations(services)
-    s = SubnetOperations(services)
-    n = NetworkInterfaceOperations(services)
-    p = PrivateEndpointOperations(services)
-    z = ZoneGroupOperations(services)
+    v = VirtualNetworks(services)
+    s = Subnets(services)
+    n = NetworkInterfaces(services)
+    p = PrivateEndpoints(services)
+    z = PrivateDnsZoneGroups(services)
     VN, SN, NI, PEP, ZG = ("Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets",
                            "Microsoft.Network/networkInterfaces", "Microsoft.Network/privateEndpoints",
                            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")

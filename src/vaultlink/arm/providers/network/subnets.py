@@ -14,12 +14,12 @@ from ipaddress import IPv4Network
 from typing import Any
 
 from vaultlink.arm import tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.providers.network import allocation, schemas
 from vaultlink.arm.providers.network import errors as net
 from vaultlink.arm.providers.network.base import Provider, check_conditions, network_id, parse_ref
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.network import addressing
@@ -169,7 +169,7 @@ def touch(tx: Transaction, vnet: Record) -> None:
     tx.put(RESOURCE, vnet.key, {**vnet.body, "etag": new_etag()}, expect=vnet.version)
 
 
-class SubnetOperations(Provider):
+class Subnets(Provider):
     def _ids(self, call: Call) -> tuple[ResourceId, ResourceId]:
         rid = network_id(call, ("virtualNetworks", "virtualNetworkName"), (SUBNETS, "subnetName"))
         assert rid.parent is not None

@@ -12,6 +12,7 @@ from ipaddress import IPv4Network
 from typing import Any
 
 from vaultlink.arm import tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.providers.network import allocation, schemas, subnets
 from vaultlink.arm.providers.network import errors as net
@@ -24,7 +25,6 @@ from vaultlink.arm.providers.network.base import (
     scope_id,
 )
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.network import addressing
@@ -80,7 +80,7 @@ def parse_inline_subnets(rid: ResourceId, props: dict[str, Any]) -> list[subnets
     return specs
 
 
-class VirtualNetworkOperations(Provider):
+class VirtualNetworks(Provider):
     def _rid(self, call: Call) -> ResourceId:
         return network_id(call, ("virtualNetworks", "virtualNetworkName"))
 

@@ -12,12 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.arm import dnsrecords, tracked
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.providers.network import errors as net
 from vaultlink.arm.providers.network import schemas
 from vaultlink.arm.providers.network.base import Provider, check_conditions, listing, network_id
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.identity.tokens import Caller
@@ -89,7 +89,7 @@ def parse_configs(rid: ResourceId, body: dict[str, Any]) -> list[tuple[str, Reso
     return out
 
 
-class ZoneGroupOperations(Provider):
+class PrivateDnsZoneGroups(Provider):
     def _rid(self, call: Call) -> ResourceId:
         return network_id(call, ("privateEndpoints", "privateEndpointName"), (ZONE_GROUPS, "privateDnsZoneGroupName"))
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.arm import dnsrecords
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.model import (
@@ -36,7 +37,6 @@ from vaultlink.arm.providers.privatedns.model import (
     zone_id,
 )
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import check_network_name, not_found, properties_of, tags_of
 from vaultlink.core import errors

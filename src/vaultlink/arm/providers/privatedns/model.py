@@ -14,10 +14,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.resources import GROUP, RESOURCE, group_key
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.tracked import LocationNotAvailableForResourceType
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId

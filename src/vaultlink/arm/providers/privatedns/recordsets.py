@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.arm import dnsrecords
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.dnsrecords import RECORD_FIELDS, RECORD_TYPES, record_set_id
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import records as rules
@@ -26,7 +27,6 @@ from vaultlink.arm.providers.privatedns.model import (
     zone_id,
 )
 from vaultlink.arm.resources import RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import properties_of
 from vaultlink.core.ids import ResourceId

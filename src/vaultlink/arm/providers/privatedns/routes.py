@@ -7,6 +7,7 @@ record-set routes. The api-versions are the private DNS ones (versions.py key "m
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.privatedns.links import (
     VirtualNetworkLinks,
     link_deleted,
@@ -15,7 +16,6 @@ from vaultlink.arm.providers.privatedns.links import (
 from vaultlink.arm.providers.privatedns.model import OPERATION_RESULTS, OPERATION_STATUSES
 from vaultlink.arm.providers.privatedns.recordsets import RecordSets
 from vaultlink.arm.providers.privatedns.zones import PrivateZones, zone_deleted
-from vaultlink.arm.routing import Route
 from vaultlink.arm.services import Services
 
 NS = "Microsoft.Network/privateDnsZones"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from vaultlink.arm import dnsrecords
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.errors import CannotDeleteResource
 from vaultlink.arm.providers.privatedns.links import unindex_links_of, zone_links
@@ -32,7 +33,6 @@ from vaultlink.arm.providers.privatedns.model import (
 )
 from vaultlink.arm.providers.privatedns.records import DEFAULT_SOA, DEFAULT_TTL
 from vaultlink.arm.resources import GROUP, RESOURCE
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import tags_of
 from vaultlink.core.ids import ResourceId

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.resources.service import ResourceManager
-from vaultlink.arm.routing import Route
 
 SUB = "/subscriptions/{subscriptionId}"
 GROUP = SUB + "/resourcegroups/{resourceGroupName}"

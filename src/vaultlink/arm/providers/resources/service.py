@@ -7,9 +7,9 @@ import unicodedata
 from typing import Any
 
 from vaultlink.arm import catalog
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.resources import schemas
 from vaultlink.arm.resources import GROUP, REGISTRATION, RESOURCE, group_key
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors, regions
 from vaultlink.core.clock import clock

@@ -78,7 +78,7 @@ class Route:
     None for calls that list only what the caller may see anyway."""
 
 
-class Router:
+class RouteTable:
     def __init__(self, routes: list[Route]) -> None:
         self._table = PathTable((r.method, r.template, r) for r in routes)
 

@@ -4,7 +4,7 @@ import pytest
 
 from vaultlink.arm import versions
 from vaultlink.arm.app import scope_of
-from vaultlink.arm.routing import Call, Reply, Route, Router
+from vaultlink.arm.dispatch import Call, Reply, Route, RouteTable
 from vaultlink.core import errors
 
 
@@ -14,7 +14,7 @@ def op(name: str):  # type: ignore[no-untyped-def]
     return run
 
 
-ROUTER = Router([
+ROUTER = RouteTable([
     Route("GET", "/subscriptions/{s}/providers/{namespace}", op("provider")),
     Route("POST", "/subscriptions/{s}/providers/{namespace}/register", op("register")),
     Route("GET", "/subscriptions/{s}/providers/{namespace}/{type}", op("generic")),
