@@ -16,8 +16,8 @@ from collections.abc import Callable
 from vaultlink.arm import versions
 from vaultlink.arm.dispatch import Call, Reply, Route, RouteTable
 from vaultlink.core import errors, web
+from vaultlink.core.asgi import Receive, Scope, Send
 from vaultlink.core.ids import ResourceId
-from vaultlink.core.web import Receive, Scope, Send
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import Caller, TokenVerifier

@@ -17,7 +17,7 @@ from typing import Any
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Store, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 RECORD_SET_COUNT = "dnsrecordsetcount"
 LINK_INDEX = "dnslink"
@@ -131,14 +131,14 @@ def drop_zone(tx: Transaction, zone: ResourceId) -> None:
         count_in_subscription(tx, zone.subscription, "privatednszones", -1, ZONES_PER_SUBSCRIPTION, "")
 
 
-def record_set_count(reader: Transaction | Store, zone: ResourceId) -> int:
+def record_set_count(reader: Reader, zone: ResourceId) -> int:
     rec = reader.get(RECORD_SET_COUNT, zone.key)
     if rec is not None:
         return int(rec.body["recordSets"])
     return _scan_count(reader, zone)
 
 
-def _scan_count(reader: Transaction | Store, zone: ResourceId) -> int:
+def _scan_count(reader: Reader, zone: ResourceId) -> int:
     """The slow way, only for a zone whose count record is missing (written before counts were kept)."""
     n = 0
     for rec in reader.list(RESOURCE, zone.key + "/"):
@@ -180,7 +180,7 @@ def unindex_link(tx: Transaction, vnet: ResourceId, zone: ResourceId, link: Reso
         tx.delete(LINK_INDEX, entry.key, expect=entry.version)
 
 
-def linked_zones(reader: Transaction | Store, vnet_id: ResourceId | str) -> list[tuple[str, dict[str, Any]]]:
+def linked_zones(reader: Reader, vnet_id: ResourceId | str) -> list[tuple[str, dict[str, Any]]]:
     """The zones linked to a virtual network, as (zone id, virtual network link body), in zone-key order. A
     network that no longer exists sees nothing; links made to an earlier network of the same id are left out."""
     vnet = vnet_id if isinstance(vnet_id, ResourceId) else ResourceId.parse(vnet_id)

@@ -96,7 +96,7 @@ def arm_error(status: int, body: dict[str, Any]) -> str:
 
 
 def find_machine(store: Any, name: str, group: str | None) -> dict[str, Any]:
-    from vaultlink.runtime.machines import find
+    from vaultlink.arm.providers.compute.machines import find
 
     found = find(store, name, group)
     if not found:
@@ -109,7 +109,7 @@ def find_machine(store: Any, name: str, group: str | None) -> dict[str, Any]:
 
 
 def summary(store: Any, record: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
-    from vaultlink.runtime.machines import summary as machine_summary
+    from vaultlink.arm.providers.compute.machines import summary as machine_summary
 
     out = machine_summary(store, record)
     vnet = (out.get("virtualNetwork") or "").lower()
@@ -128,8 +128,8 @@ def echo_summary(info: dict[str, Any], output: str) -> None:
 def machine_proxy(data_dir: Path, state: dict[str, Any], name: str, group: str | None = None,
                   store_url: str | None = None) -> tuple[dict[str, Any], str]:
     """(the machine's summary, the proxy URL with its credential) for a shell inside machine `name`."""
-    from vaultlink.runtime.machines import credential
-    from vaultlink.runtime.machines import summary as machine_summary
+    from vaultlink.arm.providers.compute.machines import credential
+    from vaultlink.arm.providers.compute.machines import summary as machine_summary
 
     store, sealer = open_state(data_dir, state, store_url)
     try:
@@ -213,7 +213,7 @@ def show(data_dir: Path, store_url: str | None, name: str, group: str | None, ou
 @OUTPUT
 def list_machines(data_dir: Path, store_url: str | None, group: str | None, output: str) -> None:
     """List the machines."""
-    from vaultlink.runtime.machines import all_machines
+    from vaultlink.arm.providers.compute.machines import all_machines
 
     state, _, status = running_server(data_dir)
     store, _ = open_state(data_dir, state, store_url)

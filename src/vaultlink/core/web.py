@@ -6,17 +6,11 @@ Standard library only; each plane's app builds its own pipeline on these.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 from vaultlink.core import errors
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from vaultlink.core.asgi import Receive, Scope, Send
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

@@ -9,11 +9,11 @@ per-host leaves) and `hostroutes.py` (`Refusal`, the `route`/`locate` shapes the
 `types.py` names the shapes.
 """
 
+from vaultlink.core.asgi import ASGIApp, Message, Receive, Scope, Send
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import HostRoutes, Locate, Refusal, Route
-from vaultlink.edge.http import Target
 from vaultlink.edge.proxy import Edge
-from vaultlink.edge.types import ASGIApp, Message, Receive, Scope, Send
+from vaultlink.edge.request import Target
 
 __all__ = [
     "ASGIApp",

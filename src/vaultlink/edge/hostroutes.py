@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from vaultlink.edge.types import ASGIApp
+from vaultlink.core.asgi import ASGIApp
 from vaultlink.network.location import Location
 
 

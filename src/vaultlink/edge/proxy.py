@@ -25,7 +25,8 @@ from typing import Any, Self, cast
 
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import Locate, Refusal, Route
-from vaultlink.edge.http import Dispatch, HttpSession, Request, Target, split_authority
+from vaultlink.edge.http import HttpSession, split_authority
+from vaultlink.edge.request import Dispatch, Request, Target
 from vaultlink.edge.response import PROXY_AUTHENTICATE
 from vaultlink.edge.tls import TlsLayer
 from vaultlink.network.location import Location

@@ -12,13 +12,11 @@ import time
 from collections.abc import Iterable
 from email.utils import formatdate
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from vaultlink.core.asgi import Message
 from vaultlink.edge.hostroutes import Refusal
-from vaultlink.edge.types import Message
-
-if TYPE_CHECKING:
-    from vaultlink.edge.http import Request
+from vaultlink.edge.request import Request
 
 PROXY_AUTHENTICATE = b'proxy-authenticate: Basic realm="vaultlink"\r\n'
 

@@ -1,18 +1,8 @@
-"""The shapes the edge speaks: ASGI 3 (the apps behind it) and the byte pipe HTTP runs over.
-
-The ASGI names match starlette's, so any starlette app (or a plain ASGI callable) is an `ASGIApp` here.
-"""
+"""The byte pipe HTTP runs over at the edge (the ASGI shapes of the apps behind it are `core/asgi.py`)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, Protocol
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+from typing import Protocol
 
 
 class Pipe(Protocol):

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from vaultlink.core.files import write_private
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import SigningKey
@@ -119,15 +120,3 @@ def load_credentials(data_dir: Path) -> dict[str, Any] | None:
         return None
     data: dict[str, Any] = json.loads(path.read_text())
     return data
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Writes a file only its owner can read, atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)

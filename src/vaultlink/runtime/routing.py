@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from vaultlink.core import regions
-from vaultlink.core.web import ASGIApp, Receive, Scope, Send
+from vaultlink.core.asgi import ASGIApp, Receive, Scope, Send
 from vaultlink.edge.hostroutes import HostRoutes, Refusal
 from vaultlink.identity.tokens import Caller
 from vaultlink.network.admit import Admission, admit, client_address

@@ -24,8 +24,10 @@ from vaultlink.arm.providers.resources.routes import routes as resource_routes
 from vaultlink.arm.providers.resources.service import ResourceManager
 from vaultlink.arm.resources import Resources
 from vaultlink.arm.services import Services
+from vaultlink.core.asgi import Receive, Scope, Send
 from vaultlink.core.config import Config
-from vaultlink.core.web import Receive, Scope, Send
+from vaultlink.core.files import write_private
+from vaultlink.dns.resolvers import Resolvers
 from vaultlink.dns.server import DnsServer
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import HostRoutes, Refusal
@@ -38,7 +40,6 @@ from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
 from vaultlink.runtime import bootstrap, hosts
 from vaultlink.runtime.machines import Machines
-from vaultlink.runtime.resolvers import Resolvers
 from vaultlink.runtime.routing import Decisions, Router
 from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
@@ -144,7 +145,7 @@ class Server:
     async def start(self) -> None:
         await self.edge.start()
         await self.resolvers.start()
-        bootstrap.write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
+        write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
 
     async def close(self) -> None:

@@ -1,9 +1,10 @@
 """The store: versioned JSON records, grouped by kind, keyed by a case-folded key, changed in transactions.
 
 Owns: persistence. May import: core. Backends: `sqlite.py` (embedded default, WAL mode) and `postgres.py`
-(several vaultlink processes sharing one state). Start with `base.py`; `open_store(url)` picks the backend.
+(several vaultlink processes sharing one state). Start with `base.py`; `open_store(url)` (`opening.py`) picks the backend.
 """
 
-from vaultlink.store.base import ANY_VERSION, Record, Store, StoreConflict, Transaction, iterate, open_store
+from vaultlink.store.base import ANY_VERSION, Reader, Record, Store, StoreConflict, Transaction, iterate
+from vaultlink.store.opening import open_store
 
-__all__ = ["ANY_VERSION", "Record", "Store", "StoreConflict", "Transaction", "iterate", "open_store"]
+__all__ = ["ANY_VERSION", "Reader", "Record", "Store", "StoreConflict", "Transaction", "iterate", "open_store"]

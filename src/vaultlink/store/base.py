@@ -30,12 +30,17 @@ ANY_VERSION = -1
 """Pass as `expect` to overwrite whatever is there (or create)."""
 
 
-class Transaction(Protocol):
+class Reader(Protocol):
+    """Anything that reads records: a transaction or, outside one, the store itself (committed state)."""
+
     def get(self, kind: str, key: str) -> Record | None: ...
 
     def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]:
         """Records of `kind` whose key starts with `prefix`, in key order; `after` resumes past that key."""
         ...
+
+
+class Transaction(Reader, Protocol):
 
     def put(self, kind: str, key: str, body: dict[str, Any], *, expect: int = ANY_VERSION) -> Record:
         """Create (expect=0) or replace (expect=current version); ANY_VERSION does either."""
@@ -64,19 +69,6 @@ class Store(Protocol):
     def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
 
     def close(self) -> None: ...
-
-
-def open_store(url: str) -> Store:
-    """sqlite:///path/to/file.db or postgresql://user@host:port/db."""
-    if url.startswith("sqlite:///"):
-        from vaultlink.store.sqlite import SqliteStore
-
-        return SqliteStore(url)
-    if url.startswith(("postgresql://", "postgres://")):
-        from vaultlink.store.postgres import PostgresStore
-
-        return PostgresStore(url)
-    raise ValueError(f"unsupported store url '{url}': use sqlite:///PATH or postgresql://...")
 
 
 def iterate(store: Store, kind: str, prefix: str = "", page: int = 500) -> Iterator[Record]:

@@ -6,15 +6,13 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from vaultlink.store.base import Record
+from vaultlink.store.base import Reader, Record
 
 
-class Reader(Protocol):
+class BoundReader(Reader, Protocol):
+    """A reader bound to the store's one connection; `ended` once the store is closed."""
+
     ended: bool
-
-    def get(self, kind: str, key: str) -> Record | None: ...
-
-    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
 
 
 class Connected:
@@ -22,7 +20,7 @@ class Connected:
 
     _lock: threading.RLock
     _conn: Any
-    _reader: Reader
+    _reader: BoundReader
 
     def _connection(self) -> Any:
         raise NotImplementedError

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from vaultlink.core import errors, web
+from vaultlink.core.asgi import Receive, Scope, Send
 from vaultlink.core.paths import PathTable
-from vaultlink.core.web import Receive, Scope, Send
 from vaultlink.identity.tokens import Caller
 from vaultlink.network.location import INTERNET, Location
 from vaultlink.store import Store

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 
 from vaultlink.arm.providers.compute import sidecar
+from vaultlink.arm.providers.compute.machines import credential
 from vaultlink.core.ids import ResourceId
 from vaultlink.edge.hostroutes import Refusal
 from vaultlink.network.location import INTERNET
 from vaultlink.network.topology import Machine, Topology
-from vaultlink.runtime.machines import Machines, credential, parse_basic
+from vaultlink.runtime.machines import Machines, parse_basic
 from vaultlink.store import Store, open_store
 from vaultlink.store.sealing import Sealer
 

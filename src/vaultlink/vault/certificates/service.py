@@ -18,7 +18,7 @@ from typing import Any
 from cryptography import x509 as cx509
 
 from vaultlink.core.clock import clock
-from vaultlink.store import Record, Store, Transaction
+from vaultlink.store import Reader, Record, Store, Transaction
 from vaultlink.vault import objects
 from vaultlink.vault.certificates import policy as certpolicy
 from vaultlink.vault.certificates import x509
@@ -108,7 +108,7 @@ class Certificates:
         return out
 
     # ---- reads ------------------------------------------------------------------------------------------
-    def head(self, src: Transaction | Store, vault: VaultInfo, name: str) -> Record:
+    def head(self, src: Reader, vault: VaultInfo, name: str) -> Record:
         rec = src.get(CERT, record_key(vault, name))
         if rec is None:
             raise CertificateNotFound(name=name)
@@ -166,7 +166,7 @@ class Certificates:
         return 200, {"value": value, "nextLink": link}
 
     # ---- names ------------------------------------------------------------------------------------------
-    def deleted_record(self, src: Transaction | Store, vault: VaultInfo, name: str) -> dict[str, Any] | None:
+    def deleted_record(self, src: Reader, vault: VaultInfo, name: str) -> dict[str, Any] | None:
         rec = src.get(DELETED, record_key(vault, name))
         if rec is None or rec.body["scheduledPurgeDate"] <= objects.now():
             return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.store import Record, Store, Transaction
+from vaultlink.store import Reader, Record, Store, Transaction
 from vaultlink.vault import objects
 from vaultlink.vault.errors import (
     BadParameter,
@@ -95,7 +95,7 @@ class Keys:
         return out
 
     # ---- reads ------------------------------------------------------------------------------------------
-    def current(self, vault: VaultInfo, name: str, src: Transaction | Store | None = None) -> tuple[Record, Record]:
+    def current(self, vault: VaultInfo, name: str, src: Reader | None = None) -> tuple[Record, Record]:
         src = src or self.store
         head = src.get(KEY, record_key(vault, name))
         if head is None:
@@ -104,7 +104,7 @@ class Keys:
         assert ver is not None
         return head, ver
 
-    def version(self, vault: VaultInfo, name: str, version: str, src: Transaction | Store | None = None) -> tuple[Record, Record]:
+    def version(self, vault: VaultInfo, name: str, version: str, src: Reader | None = None) -> tuple[Record, Record]:
         if not version:
             return self.current(vault, name, src)
         src = src or self.store
@@ -289,7 +289,7 @@ class Keys:
         return 200, keyrotation.policy_out(req.base, head.body["name"], stored)
 
     # ---- deleted keys (the lifecycle module adds the operations) ----------------------------------------
-    def deleted_record(self, src: Transaction | Store, vault: VaultInfo, name: str) -> dict[str, Any] | None:
+    def deleted_record(self, src: Reader, vault: VaultInfo, name: str) -> dict[str, Any] | None:
         rec = src.get(DELETED, record_key(vault, name))
         if rec is None or rec.body["scheduledPurgeDate"] <= objects.now():
             return None  # past its retention, a deleted key is as good as purged

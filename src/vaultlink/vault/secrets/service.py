@@ -10,7 +10,7 @@ import base64
 import json
 from typing import Any
 
-from vaultlink.store import Store, Transaction
+from vaultlink.store import Reader, Store, Transaction
 from vaultlink.store.sealing import SealBroken, Sealer
 from vaultlink.vault import objects
 from vaultlink.vault.burst import BurstReads
@@ -194,7 +194,7 @@ class Secrets:
         return 200, self._deleted(req, deleted, ver)
 
     # ---- deleted secrets --------------------------------------------------------------------------------
-    def _deleted_record(self, tx: Transaction | Store, vault: VaultInfo, name: str) -> dict[str, Any] | None:
+    def _deleted_record(self, tx: Reader, vault: VaultInfo, name: str) -> dict[str, Any] | None:
         rec = tx.get(DELETED, _key(vault, name))
         if rec is None or rec.body["scheduledPurgeDate"] <= objects.now():
             return None  # past its retention, a deleted secret is as good as purged

@@ -11,11 +11,11 @@ is `vm-{vmId}`; kind "machineuser" maps it back to the VM. Public addresses come
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from vaultlink.arm.providers.compute import errors as compute
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 MACHINE = "machine"
 MACHINE_USER = "machineuser"
@@ -62,11 +62,6 @@ def remove(tx: Transaction, vm: ResourceId) -> None:
     tx.delete(PUBLIC_ADDRESS, _address_key(octet))
     tx.delete(MACHINE, rec.key, expect=rec.version)
 
-
-class Reader(Protocol):
-    """Reads on a transaction or, outside one, on the store itself."""
-
-    def get(self, kind: str, key: str) -> Record | None: ...
 
 
 def by_user(reader: Reader, user: str) -> Record | None:

@@ -10,12 +10,12 @@ from typing import Any
 from vaultlink.arm import catalog, envelope, privatelink, tracked
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.keyvault import model, schemas
-from vaultlink.arm.providers.keyvault.deleted import Reader
 from vaultlink.arm.providers.keyvault.errors import ProviderNotRegisteredForEndpoint
 from vaultlink.arm.resources import REGISTRATION, RESOURCE
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
+from vaultlink.store import Reader
 
 
 def vault_id(call: Call) -> ResourceId:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from vaultlink.arm import privatelink
 from vaultlink.arm.dispatch import Call, Reply
@@ -27,19 +27,12 @@ from vaultlink.arm.services import Services
 from vaultlink.core import regions
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 NAME, DELETED = "vaultname", "deletedvault"
 ACTIVE, SOFT_DELETED = "Active", "Deleted"
 DAY = 86400.0
 
-
-class Reader(Protocol):
-    """A store or a transaction: anything that reads records."""
-
-    def get(self, kind: str, key: str) -> Record | None: ...
-
-    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
 
 
 def deleted_key(subscription: str, location: str, name: str) -> str:

@@ -20,7 +20,7 @@ from vaultlink.arm.resources import GROUP, RESOURCE, group_key
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 
 class Vaults:
@@ -30,7 +30,7 @@ class Vaults:
         self.operations = services.operations
         self.table = tracked.ResourceTable(services.store)
 
-    def _render(self, reader: deleted.Reader, body: dict[str, Any]) -> dict[str, Any]:
+    def _render(self, reader: Reader, body: dict[str, Any]) -> dict[str, Any]:
         return schemas.vault(body, of_vault(reader, ResourceId.parse(body["id"])))
 
     def _check_tenant(self, props: dict[str, Any]) -> None:

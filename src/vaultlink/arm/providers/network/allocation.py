@@ -14,25 +14,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from ipaddress import IPv4Network
-from typing import Any, Protocol
+from typing import Any
 
 from vaultlink.arm.providers.network import errors as net
 from vaultlink.arm.tracked import count_in_subscription
 from vaultlink.core.ids import ResourceId
 from vaultlink.network import addressing
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 IPALLOC = "ipalloc"
 HINT = "ipallochint"
 USAGE = "vnetusage"
 
-
-class Reader(Protocol):
-    """Reads work on a transaction or, outside one, on the store itself (committed state, no write lock)."""
-
-    def get(self, kind: str, key: str) -> Record | None: ...
-
-    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from vaultlink.arm.resources import RESOURCE
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.network import addressing
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 SUBNETS = "subnets"
 
@@ -151,11 +151,11 @@ def remove(tx: Transaction, subnet: Record) -> None:
     tx.delete(RESOURCE, subnet.key, expect=subnet.version)
 
 
-def body_of(tx: allocation.Reader, stored: dict[str, Any]) -> dict[str, Any]:
+def body_of(tx: Reader, stored: dict[str, Any]) -> dict[str, Any]:
     return schemas.subnet(stored, allocation.holders(tx, ResourceId.parse(stored["id"])))
 
 
-def of_network(tx: allocation.Reader, vnet: ResourceId) -> list[Record]:
+def of_network(tx: Reader, vnet: ResourceId) -> list[Record]:
     prefix = f"{vnet.key}/{SUBNETS}/"
     return [r for r in tx.list(RESOURCE, prefix) if "/" not in r.key[len(prefix):]]
 

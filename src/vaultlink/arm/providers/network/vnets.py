@@ -28,7 +28,7 @@ from vaultlink.arm.resources import RESOURCE
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
 from vaultlink.network import addressing
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 VIRTUAL_NETWORKS = "Microsoft.Network/virtualNetworks"
 
@@ -84,7 +84,7 @@ class VirtualNetworks(Provider):
     def _rid(self, call: Call) -> ResourceId:
         return network_id(call, ("virtualNetworks", "virtualNetworkName"))
 
-    def body_of(self, reader: allocation.Reader, stored: dict[str, Any], tx: Transaction | None = None) -> dict[str, Any]:
+    def body_of(self, reader: Reader, stored: dict[str, Any], tx: Transaction | None = None) -> dict[str, Any]:
         rid = ResourceId.parse(stored["id"])
         return schemas.virtual_network(stored, [subnets.body_of(reader, r.body)
                                                 for r in self.table.children(rid, subnets.SUBNETS, tx)])

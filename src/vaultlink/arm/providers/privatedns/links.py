@@ -24,7 +24,6 @@ from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.model import (
     LINKS,
-    Reader,
     as_created,
     check_conditions,
     finish,
@@ -41,7 +40,7 @@ from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import check_network_name, not_found, properties_of, tags_of
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 KIND = "Virtual network link"
 VNET_TYPE = "microsoft.network/virtualnetworks"

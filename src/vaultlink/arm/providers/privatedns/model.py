@@ -21,7 +21,7 @@ from vaultlink.arm.resources import GROUP, RESOURCE, group_key
 from vaultlink.arm.tracked import LocationNotAvailableForResourceType
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Store, Transaction
+from vaultlink.store import Reader, Record
 
 NAMESPACE = "Microsoft.Network"
 ZONES = "privateDnsZones"
@@ -32,7 +32,6 @@ OPERATION_STATUSES, OPERATION_RESULTS = "privateDnsOperationStatuses", "privateD
 
 _LABEL = re.compile(r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?")
 
-Reader = Transaction | Store
 
 
 # ---- long-running operations ------------------------------------------------------------------------------

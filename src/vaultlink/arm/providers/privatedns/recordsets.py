@@ -16,7 +16,6 @@ from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import records as rules
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.model import (
-    Reader,
     as_created,
     check_conditions,
     page,
@@ -30,7 +29,7 @@ from vaultlink.arm.resources import RESOURCE
 from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import properties_of
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 KIND = "Record set"
 

@@ -17,7 +17,6 @@ from vaultlink.arm.providers.privatedns.errors import CannotDeleteResource
 from vaultlink.arm.providers.privatedns.links import unindex_links_of, zone_links
 from vaultlink.arm.providers.privatedns.model import (
     ZONE_TYPE,
-    Reader,
     as_created,
     check_conditions,
     check_zone_name,
@@ -36,7 +35,7 @@ from vaultlink.arm.resources import GROUP, RESOURCE
 from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import tags_of
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Record, Transaction
+from vaultlink.store import Reader, Record, Transaction
 
 KIND = "Zone"
 

@@ -16,13 +16,14 @@ import errno
 import json
 import logging
 import socket
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from vaultlink.arm.projection import Snapshots
+from vaultlink.core.files import write_private
 from vaultlink.dns.server import DnsServer
 from vaultlink.network.resolve import view_for
-from vaultlink.runtime.bootstrap import write_private
+from vaultlink.network.topology import Topology
 from vaultlink.store import Store
 
 log = logging.getLogger("vaultlink.dns")
@@ -44,6 +45,16 @@ def _probe(address: str) -> int:
             except OSError as e:
                 return e.errno or -1
     return 0
+
+
+class Snapshots(Protocol):
+    """The topology as the control plane keeps it current, and who to tell when it changes."""
+
+    listeners: list[Callable[[], None]]
+    last_write: str | None
+    """The path of this process's latest write; None when the latest change came from elsewhere."""
+
+    def __call__(self) -> Topology: ...
 
 
 def address_for(index: int) -> str:
