@@ -21,6 +21,7 @@ from vaultlink.core.ids import ResourceId
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import Caller, TokenVerifier
+from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import INTERNET
 
 log = logging.getLogger("vaultlink.arm")
@@ -72,9 +73,10 @@ class ArmApp:
         host = web.host_of(headers, "management.azure.com")
 
         route, params = self.router.find(method, path)
+        arrival = web.extension(scope, Arrival)
         call = Call(
             method=method, path=path, params=params, query=query, headers=headers, body=body, host=host,
-            location=web.extension(scope, "location", INTERNET), request_id=request_id,
+            location=arrival.location if arrival is not None else INTERNET, request_id=request_id,
         )
         namespace = params["namespace"] if route.namespace == "{namespace}" else route.namespace
         call.api_version = versions.check(

@@ -21,10 +21,12 @@ from vaultlink.arm.resources import RESOURCE
 from vaultlink.arm.tracked import count_in_subscription
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
+from vaultlink.network.topology import ConnectionStatus
 from vaultlink.store import Transaction
 
-PENDING, APPROVED, REJECTED, DISCONNECTED = "Pending", "Approved", "Rejected", "Disconnected"
-STATES = (PENDING, APPROVED, REJECTED, DISCONNECTED)
+PENDING, APPROVED, REJECTED, DISCONNECTED = (ConnectionStatus.PENDING, ConnectionStatus.APPROVED,
+                                             ConnectionStatus.REJECTED, ConnectionStatus.DISCONNECTED)
+STATES = tuple(ConnectionStatus)
 AUTO_APPROVED = "Auto-Approved"
 AWAITING = "Awaiting approval"
 
@@ -33,15 +35,6 @@ class PrivateEndpointConnectionStateInvalid(errors.BadRequest):
     """{message}"""
 
     code = "BadRequest"
-
-
-class LinkedAuthorizationFailed(errors.AzureError):
-    """The client '{client}' with object id '{object_id}' has permission to perform action
-    'Microsoft.Network/privateEndpoints/write' on scope '{endpoint}'; however, it does not have permission to
-    perform action(s) '{action}' on the linked scope(s) '{resource}' (respectively) or the linked scope(s) are
-    invalid."""
-
-    status = 403
 
 
 class PrivateEndpointLimitReached(errors.BadRequest):
@@ -269,11 +262,3 @@ def target_deleted(tx: Transaction, target: ResourceId) -> None:
         count_in_subscription(tx, target.subscription, "vaultswithendpoints", -1,
                               VAULTS_WITH_ENDPOINTS_PER_SUBSCRIPTION, "")
     tx.delete(COUNT, target.key)
-
-
-def endpoint_state(endpoint_body: dict[str, Any], target: ResourceId) -> dict[str, str] | None:
-    conn = _endpoint_connection(endpoint_body, target)
-    if conn is None:
-        return None
-    st: dict[str, str] = conn["properties"]["privateLinkServiceConnectionState"]
-    return st

@@ -138,6 +138,17 @@ def why(data_dir: Path, request_id: str, output: str) -> None:
     verdict = "admitted" if admission["allowed"] else f"refused ({admission['refusal']})"
     click.echo(f"  rule:    {admission['rule']}: {verdict}, {admission['reason']}")
     click.echo(f"  caller:  {decision['caller']}, seen from {admission['client_address']}")
+    authorization = decision.get("authorization")
+    if authorization is None:
+        click.echo("  access:  not reached: the network rules decided first")
+        return
+    model = "RBAC" if authorization["model"] == "rbac" else "access policy"
+    verdict = "allowed" if authorization["allowed"] else "refused"
+    click.echo(f"  access:  {model}: {verdict}, {authorization['action']} at {authorization['scope']}: "
+               f"{authorization['reason']}")
+    if not authorization["allowed"] and authorization.get("missing"):
+        kind = "role" if authorization["model"] == "rbac" else "permission"
+        click.echo(f"  missing: the {kind} '{authorization['missing']}'")
 
 
 # ---- identity ---------------------------------------------------------------------------------------------

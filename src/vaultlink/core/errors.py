@@ -101,10 +101,6 @@ class MissingRequiredParameter(BadRequest):
     """The parameter '{name}' is required."""
 
 
-class UnsupportedGrant(BadRequest):
-    """The grant type is not supported."""
-
-
 # ---- 401 / 403: who is asking -----------------------------------------------------------------------------
 
 class AuthenticationFailed(AzureError):

@@ -6,11 +6,13 @@ Standard library only; each plane's app builds its own pipeline on these.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, unquote
 
 from vaultlink.core import errors
 from vaultlink.core.asgi import Receive, Scope, Send
+
+T = TypeVar("T")
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:
@@ -45,8 +47,14 @@ def host_of(headers: dict[str, str], default: str) -> str:
     return headers.get("host", default)
 
 
-def extension(scope: Scope, name: str, default: Any = None) -> Any:
-    return scope.get("extensions", {}).get("vaultlink", {}).get(name, default)
+EXTENSION = "vaultlink.arrival"
+"""The scope's extension that carries what the edge found on the caller's way in (a network.Arrival)."""
+
+
+def extension(scope: Scope, kind: type[T]) -> T | None:
+    """The value the edge put in the scope, if it is a `kind` (the planes ask for network.Arrival)."""
+    value = scope.get("extensions", {}).get(EXTENSION)
+    return value if isinstance(value, kind) else None
 
 
 async def send_json(

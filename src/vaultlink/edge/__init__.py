@@ -11,7 +11,7 @@ per-host leaves) and `hostroutes.py` (`Refusal`, the `route`/`locate` shapes the
 
 from vaultlink.core.asgi import ASGIApp, Message, Receive, Scope, Send
 from vaultlink.edge.ca import CertificateAuthority
-from vaultlink.edge.hostroutes import HostRoutes, Locate, Refusal, Route
+from vaultlink.edge.hostroutes import HostRoutes, Locate, Refusal, Route, Served
 from vaultlink.edge.proxy import Edge
 from vaultlink.edge.request import Target
 
@@ -27,5 +27,6 @@ __all__ = [
     "Route",
     "Scope",
     "Send",
+    "Served",
     "Target",
 ]

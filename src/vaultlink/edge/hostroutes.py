@@ -1,8 +1,9 @@
 """Host routing: which app serves a host, and the refusal a client sees when none does.
 
 The runtime hands the edge two callables: `locate(proxy_authorization) -> Location | Refusal` (who is
-calling, from the credential the proxy was given) and `route(host, location) -> ASGIApp | Refusal` (which
-app serves that host for that caller). `HostRoutes` is a ready-made `route` for a fixed table of hosts.
+calling, from the credential the proxy was given) and `route(host, location) -> Served | Refusal` (which
+app serves that host for that caller, and the caller's arrival there, which the app receives in its scope).
+`HostRoutes` is a ready-made `route` for a fixed table of hosts.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from vaultlink.core.asgi import ASGIApp
+from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import Location
 
 
@@ -44,7 +46,15 @@ class Refusal:
         return text.encode("latin-1", "replace")
 
 
-Route = Callable[[str, Location], ASGIApp | Refusal]
+@dataclass(frozen=True)
+class Served:
+    """Who serves a host for a caller: the app, and what the caller's connection met on its way there."""
+
+    app: ASGIApp
+    arrival: Arrival
+
+
+Route = Callable[[str, Location], Served | Refusal]
 """route(host lower-cased without port, location) -> the app that serves it, or why not."""
 
 Locate = Callable[[str | None], Location | Refusal]
@@ -68,11 +78,15 @@ class HostRoutes:
                 self._exact[pattern] = app
         self._suffixes.sort(key=lambda item: len(item[0]), reverse=True)
 
-    def __call__(self, host: str, location: Location) -> ASGIApp | Refusal:
+    def __call__(self, host: str, location: Location) -> Served | Refusal:
+        app = self.app_for(host)
+        return Refusal.unknown_host(host) if app is None else Served(app, Arrival(location, host))
+
+    def app_for(self, host: str) -> ASGIApp | None:
         app = self._exact.get(host)
         if app is not None:
             return app
         for suffix, app in self._suffixes:
             if host.endswith(suffix) and len(host) > len(suffix):
                 return app
-        return Refusal.unknown_host(host)
+        return None

@@ -15,6 +15,7 @@ from urllib.parse import unquote
 
 import httptools
 
+from vaultlink.core import web
 from vaultlink.core.asgi import Scope
 from vaultlink.edge.hostroutes import Refusal
 from vaultlink.edge.request import Dispatch, Request
@@ -292,7 +293,7 @@ class HttpSession:
                     "headers": request.headers,
                     "client": self._client,
                     "server": (target.host, target.port),
-                    "extensions": {"vaultlink": {"location": target.location, "request_host": target.host}},
+                    "extensions": {web.EXTENSION: target.arrival},
                 }
                 await target.app(scope, exchange.receive, exchange.send)
                 if not exchange.complete:

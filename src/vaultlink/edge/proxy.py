@@ -240,13 +240,13 @@ class _Connection(asyncio.Protocol):
         if isinstance(location, Refusal):
             self._refuse(location)
             return
-        app = self._edge.route(host, location)
-        if isinstance(app, Refusal):
-            log.info("CONNECT %s from %s refused: %s", host, location.describe(), app.reason)
-            self._refuse(app)
+        served = self._edge.route(host, location)
+        if isinstance(served, Refusal):
+            log.info("CONNECT %s from %s refused: %s", host, location.describe(), served.reason)
+            self._refuse(served)
             return
         context = self._edge.ca.ssl_context_for(host)
-        target = Target(app, location, host, port or 443)
+        target = Target(served.app, served.arrival, port or 443)
         assert self._transport is not None
         self._transport.write(CONNECT_ESTABLISHED)
         self._start_tls(context, lambda request: target)
@@ -309,10 +309,10 @@ class _Connection(asyncio.Protocol):
             self._internet = self._edge.locate(None)
         if isinstance(self._internet, Refusal):
             return self._internet
-        app = self._edge.route(request.host, self._internet)
-        if isinstance(app, Refusal):
-            return app
-        target = self._targets[key] = Target(app, self._internet, request.host, request.port or 443)
+        served = self._edge.route(request.host, self._internet)
+        if isinstance(served, Refusal):
+            return served
+        target = self._targets[key] = Target(served.app, served.arrival, request.port or 443)
         return target
 
     def _dispatch_plain(self, request: Request) -> Target | Refusal:
@@ -323,10 +323,10 @@ class _Connection(asyncio.Protocol):
         location = self._edge.locate(request.proxy_authorization if request.absolute else None)
         if isinstance(location, Refusal):
             return location
-        app = self._edge.route(request.host, location)
-        if isinstance(app, Refusal):
-            return app
-        return Target(app, location, request.host, request.port or 80)
+        served = self._edge.route(request.host, location)
+        if isinstance(served, Refusal):
+            return served
+        return Target(served.app, served.arrival, request.port or 80)
 
     def _check_idle(self) -> None:
         if self._transport is None or self._transport.is_closing():

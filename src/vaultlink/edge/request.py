@@ -7,17 +7,26 @@ from dataclasses import dataclass
 
 from vaultlink.core.asgi import ASGIApp
 from vaultlink.edge.hostroutes import Refusal
+from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import Location
 
 
 @dataclass(frozen=True)
 class Target:
-    """Who serves a request: the app, the caller's location, and the host and port the client asked for."""
+    """Who serves a request: the app, the caller's arrival (its location and the host it asked for), and the
+    port the client asked for."""
 
     app: ASGIApp
-    location: Location
-    host: str
+    arrival: Arrival
     port: int
+
+    @property
+    def location(self) -> Location:
+        return self.arrival.location
+
+    @property
+    def host(self) -> str:
+        return self.arrival.host
 
 
 class Request:

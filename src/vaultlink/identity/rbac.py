@@ -45,6 +45,19 @@ def role_allows(role: roles.RoleDefinition, action: str, data: bool) -> bool:
     return action_matches(role.actions, action) and not action_matches(role.not_actions, action)
 
 
+def narrowest_role(action: str, *, data: bool) -> roles.RoleDefinition | None:
+    """The built-in role that grants `action` with the least besides: one naming the action itself before one
+    that grants it by a wildcard, the more specific wildcard first, then the role with fewer actions."""
+    def rank(role: roles.RoleDefinition) -> tuple[int, int, int]:
+        patterns = role.data_actions if data else role.actions
+        matching = [p for p in patterns if action_matches((p,), action)]
+        exact = any("*" not in p for p in matching)
+        return (0 if exact else 1, -max(len(p) for p in matching), len(patterns))
+
+    granting = [r for r in roles.BUILT_IN if role_allows(r, action, data)]
+    return min(granting, key=rank) if granting else None
+
+
 def covers(assignment_scope: str, scope: str) -> bool:
     a, s = assignment_scope.rstrip("/").lower(), scope.rstrip("/").lower()
     return s == a or s.startswith(a + "/") or a == ""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from vaultlink.network.location import Location
 from vaultlink.network.route import ENDPOINT, PUBLIC, Landing
-from vaultlink.network.topology import Topology, Vault
+from vaultlink.network.topology import ConnectionStatus, Topology, Vault
 
 KEY_VAULT_SERVICE = "microsoft.keyvault"
 
@@ -49,7 +49,7 @@ def admit(topology: Topology, vault: Vault, landing: Landing, location: Location
         if not mine:
             return Admission(False, "private endpoint", f"the private endpoint {landing.endpoint.id} connects to another "
                              f"resource, not to {vault.name}", seen, "ForbiddenByConnection")
-        if mine[0].status != "Approved":
+        if mine[0].status != ConnectionStatus.APPROVED:
             return Admission(False, "private endpoint", f"the private endpoint {landing.endpoint.id} reaches "
                              f"{vault.name}, but its connection is {mine[0].status}, not Approved", seen,
                              "ForbiddenByConnection")

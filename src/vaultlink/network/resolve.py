@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultlink.network.topology import PrivateZone, Topology, public_cluster, region_address
+from vaultlink.network.topology import ConnectionStatus, PrivateZone, Topology, public_cluster, region_address
 
 VAULT_ZONE = "vault.azure.net"
 CORE_ZONE = "vaultcore.azure.net"
@@ -188,7 +188,7 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
 
 
 def _has_approved(topology: Topology, vault_id: str) -> bool:
-    return any(c.status == "Approved" for _, c in topology.vault_endpoints(vault_id))
+    return any(c.status == ConnectionStatus.APPROVED for _, c in topology.vault_endpoints(vault_id))
 
 
 AZURE_DNS = "168.63.129.16"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 
 from vaultlink.core.regions import REGIONS
@@ -39,12 +40,22 @@ class VirtualNetwork:
     """Ids of virtual networks peered with this one (traffic flows both ways once both sides peer)."""
 
 
+class ConnectionStatus(StrEnum):
+    """A private endpoint connection's state, as `privateLinkServiceConnectionState.status` spells it."""
+
+    PENDING = "Pending"
+    APPROVED = "Approved"
+    REJECTED = "Rejected"
+    DISCONNECTED = "Disconnected"
+
+
 @dataclass(frozen=True)
 class Connection:
     """A private endpoint's connection to a vault, with its approval state."""
 
     vault_id: str
     status: str
+    """A ConnectionStatus (compared as text: the wire may carry a state the model does not name)."""
 
 
 @dataclass(frozen=True)

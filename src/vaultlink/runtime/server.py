@@ -24,9 +24,9 @@ from vaultlink.arm.providers.resources.routes import routes as resource_routes
 from vaultlink.arm.providers.resources.service import ResourceManager
 from vaultlink.arm.resources import Resources
 from vaultlink.arm.services import Services
-from vaultlink.core.asgi import Receive, Scope, Send
 from vaultlink.core.config import Config
 from vaultlink.core.files import write_private
+from vaultlink.diagnose.decisions import FLUSH_SECONDS, DecisionLog
 from vaultlink.dns.resolvers import Resolvers
 from vaultlink.dns.server import DnsServer
 from vaultlink.edge.ca import CertificateAuthority
@@ -39,8 +39,8 @@ from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
 from vaultlink.runtime import bootstrap, hosts
+from vaultlink.runtime.arrivals import Arrivals
 from vaultlink.runtime.machines import Machines
-from vaultlink.runtime.routing import Decisions, Router
 from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
 from vaultlink.vault.app import VaultApp, vault_routes
@@ -51,6 +51,7 @@ from vaultlink.vault.throttle import Throttle
 log = logging.getLogger("vaultlink")
 
 STATE_FILE = "server.json"
+DECISIONS_FILE = "decisions.json"
 
 
 def redact(url: str) -> str:
@@ -67,6 +68,7 @@ class Server:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.started = time.monotonic()
+        self._flushing: asyncio.Task[None] | None = None
         data = config.data_dir
         data.mkdir(parents=True, exist_ok=True)
         self.store = open_store(config.effective_store_url)
@@ -91,7 +93,8 @@ class Server:
         arm = ArmApp(routes, self.directory, self.verifier, self.authorizer, config.max_body_bytes)
         self.snapshots = Snapshots(self.store)
         arm.on_write = self.snapshots.changed
-        self.decisions = Decisions()
+        self.decisions = DecisionLog(data / DECISIONS_FILE)
+        self.decisions.load()
         self.machines = Machines(self.store, self.snapshots)
         local = hosts.status_app(self.status, login.managed_identity_app(), self.decisions.find)
 
@@ -102,15 +105,16 @@ class Server:
         table.update({h: hosts.telemetry for h in hosts.TELEMETRY_HOSTS})
         table.update({h: local for h in ("127.0.0.1", "localhost")})
         self.vaults = VaultDirectory(self.store)
-        self.router = Router(HostRoutes(table), self._vault_app, self.snapshots, self.decisions)
         self.vault_app = VaultApp(
             lookup=self.vaults,
             gate=Gate(self.verifier, self.authorizer),
             routes=vault_routes(self.store, Protector(self.store, self.sealer), self.sealer),
             max_body=config.max_body_bytes,
-            network=self.router,
+            snapshot=self.snapshots,
+            decisions=self.decisions,
             throttle=Throttle() if config.throttle else None,
         )
+        self.router = Arrivals(HostRoutes(table), self.vault_app, self.snapshots)
         self.dns = DnsServer(self.snapshots)
         self.resolvers = Resolvers(self.dns, self.snapshots, self.store, config.host, config.dns_port,
                                    data / "dns-addresses.json")
@@ -118,9 +122,6 @@ class Server:
             ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
             max_body_bytes=config.max_body_bytes,
         )
-
-    async def _vault_app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.vault_app(scope, receive, send)
 
     def locate(self, proxy_authorization: str | None) -> Location | Refusal:
         """Who is calling: the internet without a credential, else the machine the credential names."""
@@ -145,11 +146,23 @@ class Server:
     async def start(self) -> None:
         await self.edge.start()
         await self.resolvers.start()
+        self._flushing = asyncio.get_running_loop().create_task(self._flush_decisions())
         write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
 
+    async def _flush_decisions(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            try:
+                self.decisions.flush()
+            except OSError as e:
+                log.warning("could not write the decision log: %s", e)
+
     async def close(self) -> None:
+        if self._flushing is not None:
+            self._flushing.cancel()
         await self.edge.close()
+        self.decisions.flush()
         await self.dns.close()
         state = self.config.data_dir / STATE_FILE
         try:

@@ -11,19 +11,23 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 from vaultlink.core import errors, web
 from vaultlink.core.asgi import Receive, Scope, Send
 from vaultlink.core.paths import PathTable
 from vaultlink.identity.tokens import Caller
-from vaultlink.network.location import INTERNET, Location
+from vaultlink.network.admit import Admission
+from vaultlink.network.arrive import Arrival
+from vaultlink.network.location import INTERNET
+from vaultlink.network.route import Landing
+from vaultlink.network.topology import Topology
 from vaultlink.store import Store
 from vaultlink.store.sealing import Sealer
 from vaultlink.vault import throttle as throttling
 from vaultlink.vault import versions
-from vaultlink.vault.auth import Gate, Permission, challenge_header
+from vaultlink.vault.auth import Authorization, Gate, Permission, challenge_header
 from vaultlink.vault.certificates.contacts import CertificateContacts
 from vaultlink.vault.certificates.lifecycle import CertificateLifecycle
 from vaultlink.vault.certificates.operations import CertificateOperations
@@ -33,6 +37,8 @@ from vaultlink.vault.keys.lifecycle import KeyLifecycle
 from vaultlink.vault.keys.operations import KeyOperations
 from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.model import VaultInfo, VaultLookup
+from vaultlink.vault.network import NetworkAdmission
+from vaultlink.vault.network import refusal as network_refusal
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request
 from vaultlink.vault.secrets.service import Secrets
@@ -41,14 +47,11 @@ from vaultlink.vault.throttle import Throttle
 log = logging.getLogger("vaultlink.vault")
 
 Operation = Callable[[Request], tuple[int, Any]]
-class NetworkRules(Protocol):
-    """The vault's network rules, applied by whoever knows the network (the runtime, over the network model)."""
+class DecisionLog(Protocol):
+    """Where each request's decision goes (the diagnose room keeps it), made only when someone asks."""
 
-    def admit(self, request_id: str, vault: VaultInfo, ext: dict[str, Any], caller: Caller) -> str:
-        """The client address the vault sees; raises ForbiddenByConnection or ForbiddenByFirewall."""
-        ...
+    def record_lazily(self, request_id: str, entry: Callable[[], dict[str, Any]]) -> None: ...
 
-    def client_address(self, vault: VaultInfo, ext: dict[str, Any]) -> str: ...
 
 SERVICE_VERSION = "1.9.2900.1"
 _SERVICE_VERSION_HEADER = (b"x-ms-keyvault-service-version", SERVICE_VERSION.encode())
@@ -195,14 +198,17 @@ def vault_routes(store: Store, protector: Protector, sealer: Sealer) -> list[Rou
 class VaultApp:
     def __init__(
         self, *, lookup: VaultLookup, gate: Gate, routes: list[tuple[str, str, Op]], max_body: int,
-        network: NetworkRules | None = None, throttle: Throttle | None = None,
+        snapshot: Callable[[], Topology] | None = None, decisions: DecisionLog | None = None,
+        throttle: Throttle | None = None,
     ) -> None:
         self.lookup = lookup
         self.gate = gate
         self.table = PathTable(routes)
         self.max_body = max_body
-        self.network = network
+        self.network = NetworkAdmission(snapshot) if snapshot is not None else None
+        self.decisions = decisions
         self.throttle = throttle
+        self.request_ids = RequestIds()
         self._found: dict[tuple[str, str], tuple[Op, dict[str, str]]] = {}
         """(method, path) -> the route and its parameters: a pure function of the route table."""
         self._queries: dict[bytes, dict[str, str]] = {}
@@ -211,10 +217,10 @@ class VaultApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        request_id = new_request_id()
+        request_id = self.request_ids.new()
         headers = web.headers_of(scope)
         host = web.host_of(headers, "")
-        location: Location = web.extension(scope, "location", INTERNET)
+        arrival = web.extension(scope, Arrival) or Arrival(INTERNET, host.split(":", 1)[0].lower())
         vault = self.lookup(host.split(".", 1)[0].lower())
         extra = [(b"x-ms-request-id", request_id.encode()), _SERVICE_VERSION_HEADER]
         if vault is not None:
@@ -224,10 +230,10 @@ class VaultApp:
             extra.append(region)
         else:  # the vault went away under an open connection: answer once, then let the name stop resolving
             extra.append((b"connection", b"close"))
-        seen = [location.public_address]
+        seen = [arrival.location.public_address]
         try:
             body = await web.read_body(receive, self.max_body)
-            status, payload = self.handle(scope, headers, body, vault, host, request_id, seen)
+            status, payload = self.handle(scope, headers, body, vault, arrival, request_id, seen)
         except errors.AzureError as e:
             status, payload = e.status, e.envelope()
             if e.status == 401 and vault is not None:
@@ -240,31 +246,47 @@ class VaultApp:
         await _send_json(send, status, payload, extra, head=scope["method"] == "HEAD")
 
     def handle(
-        self, scope: Scope, headers: dict[str, str], body: bytes, vault: VaultInfo | None, host: str, request_id: str,
-        seen: list[str],
+        self, scope: Scope, headers: dict[str, str], body: bytes, vault: VaultInfo | None, arrival: Arrival,
+        request_id: str, seen: list[str],
     ) -> tuple[int, Any]:
         """`seen` receives the client address the vault sees (for x-ms-keyvault-network-info)."""
         path = web.path_of(scope).rstrip("/") or "/"
-        location: Location = web.extension(scope, "location", INTERNET)
+        host = web.host_of(headers, "")
         if vault is None:
             raise errors.NotFound(f"The vault for the host '{host}' does not exist.")
-        ext = scope.get("extensions", {}).get("vaultlink", {"location": location})
         if path.lower() == "/healthstatus":
             if self.network is not None:
-                seen[0] = self.network.client_address(vault, ext)
+                seen[0] = self.network.client_address(vault, arrival)
             return 200, None
         query = self._query(scope)
         api_version = versions.check(query.get("api-version"))
         op, params = self._route(scope["method"], path)
         caller = self.gate.authenticate(headers.get("authorization"), vault)
-        if self.network is not None:
-            seen[0] = self.network.admit(request_id, vault, ext, caller)
-        self.gate.authorize(vault, caller, op.need, params.get("name"))
+        self._admit(request_id, vault, arrival, caller, op, params.get("name"), seen)
         if self.throttle is not None:
             self.throttle.admit(vault.id, throttling.request_type(op.request_type, body))
         req = Request(vault=vault, caller=caller, params=params, query=query, body=body, base=f"https://{host}",
                       api_version=api_version, client_address=seen[0])
         return op.run(req)
+
+    def _admit(self, request_id: str, vault: VaultInfo, arrival: Arrival, caller: Caller, op: Op,
+               object_name: str | None, seen: list[str]) -> None:
+        """Network admission, then authorization; the whole decision is recorded, whichever refused."""
+        admitted = self.network.admit(vault, arrival) if self.network is not None else None
+        authorization: Authorization | None = None
+        try:
+            if admitted is not None:
+                admission, landing = admitted
+                seen[0] = admission.client_address
+                if not admission.allowed:
+                    raise network_refusal(admission, landing, vault, caller.describe())
+            authorization = self.gate.decide(vault, caller, op.need, object_name)
+            if not authorization.allowed:
+                raise self.gate.refusal(authorization, vault, caller)
+        finally:
+            if admitted is not None and self.decisions is not None:
+                self.decisions.record_lazily(request_id, lambda: decision_entry(
+                    vault, arrival, *admitted, caller, authorization))
 
     def _route(self, method: str, path: str) -> tuple[Op, dict[str, str]]:
         """`table.find`, remembered: a client asks for the same few paths over and over."""
@@ -287,20 +309,33 @@ class VaultApp:
         return dict(query)
 
 
-_random = bytearray()
+class RequestIds:
+    """Random (version 4) UUIDs, as `str(uuid.uuid4())`, from random bytes read 4 KiB at a time."""
+
+    def __init__(self) -> None:
+        self._random = bytearray()
+
+    def new(self) -> str:
+        if not self._random:
+            self._random = bytearray(os.urandom(4096))
+        raw = self._random[-16:]
+        del self._random[-16:]
+        raw[6] = (raw[6] & 0x0F) | 0x40
+        raw[8] = (raw[8] & 0x3F) | 0x80
+        h = raw.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def new_request_id() -> str:
-    """A random (version 4) UUID, as `str(uuid.uuid4())`, from random bytes read 4 KiB at a time."""
-    global _random
-    if not _random:
-        _random = bytearray(os.urandom(4096))
-    raw = _random[-16:]
-    del _random[-16:]
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+def decision_entry(vault: VaultInfo, arrival: Arrival, admission: Admission, landing: Landing, caller: Caller,
+                   authorization: Authorization | None) -> dict[str, Any]:
+    """One request's decision as the decision log keeps it: the way in, the network rule, then who asked for
+    what and the role or permission that decided (None when the network rules refused first)."""
+    return {
+        "vault": vault.name, "location": arrival.location.describe(), "dns": list(arrival.dns),
+        "landing": {"kind": landing.kind, "address": landing.address, "reason": landing.reason},
+        "admission": asdict(admission), "caller": caller.describe(),
+        "authorization": asdict(authorization) if authorization is not None else None,
+    }
 
 
 async def _send_json(send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]], *, head: bool) -> None:

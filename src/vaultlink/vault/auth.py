@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultlink.core import errors
-from vaultlink.identity.rbac import Authorizer, Decision
+from vaultlink.identity.rbac import Authorizer, narrowest_role
 from vaultlink.identity.tokens import Caller, TokenVerifier, issuer_for
-from vaultlink.vault.errors import AccessDenied, ForbiddenByRbac, Unauthorized
+from vaultlink.vault.errors import AccessDenied, Forbidden, ForbiddenByRbac, Unauthorized
 from vaultlink.vault.model import VaultInfo
 
 AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/", "cfa8b339-82a2-471a-a3c9-0fc0be7a4093")
@@ -26,6 +26,24 @@ IMPLIED_BY = {p: "manageissuers" for p in ("getissuers", "listissuers", "setissu
 
 def challenge_header(tenant_id: str) -> str:
     return f'Bearer authorization="https://login.microsoftonline.com/{tenant_id}", resource="https://vault.azure.net"'
+
+
+RBAC, ACCESS_POLICY = "rbac", "accessPolicy"
+
+
+@dataclass(frozen=True)
+class Authorization:
+    """The authorization half of a data-plane decision."""
+
+    allowed: bool
+    model: str
+    """RBAC or ACCESS_POLICY: the vault's permission model."""
+    action: str
+    """The RBAC data action, or the access-policy permission ("secrets get")."""
+    scope: str
+    reason: str
+    missing: str | None = None
+    """When refused: the built-in role (RBAC) or the permission (access policy) the caller lacks."""
 
 
 @dataclass(frozen=True)
@@ -64,19 +82,34 @@ class Gate:
         except errors.AuthenticationFailed:
             raise Unauthorized(message="Invalid token: its signature, issuer or format is not valid.") from None
 
-    def authorize(self, vault: VaultInfo, caller: Caller, need: Permission, object_name: str | None) -> Decision:
+    def decide(self, vault: VaultInfo, caller: Caller, need: Permission, object_name: str | None) -> Authorization:
+        """RBAC (enableRbacAuthorization) or the access policies, as a value: who asked for what, and why it
+        was allowed or which role or permission was missing."""
         if vault.rbac:
             scope = vault.id + (f"/{need.collection}/{object_name}" if object_name else "")
             decision = self.authorizer.decide(caller.object_id, need.data_action, scope, data=True)
-            if not decision.allowed:
-                raise ForbiddenByRbac(caller=caller.describe(), action=need.data_action, resource=scope.lower(),
-                                      vault=vault.name, location=vault.location)
-            return decision
+            if decision.allowed:
+                return Authorization(True, RBAC, need.data_action, scope, decision.reason)
+            role = narrowest_role(need.data_action, data=True)
+            missing = role.name if role is not None else None
+            reason = decision.reason + (f"; the narrowest built-in role that grants it is '{missing}'" if missing else "")
+            return Authorization(False, RBAC, need.data_action, scope, reason, missing)
         policy = _policy_permissions(vault.access_policies, caller, vault.tenant_id, need.collection)
+        permission = f"{need.collection} {need.name}"
         if need.name in policy or "all" in policy or IMPLIED_BY.get(need.name, "") in policy:
-            return Decision(True, need.name, vault.id, caller.object_id, f"an access policy grants {need.collection} {need.name}")
-        raise AccessDenied(caller=caller.describe(), object=_singular(need.collection), permission=need.name,
-                           vault=vault.name, location=vault.location)
+            return Authorization(True, ACCESS_POLICY, permission, vault.id, f"an access policy grants {permission}")
+        return Authorization(False, ACCESS_POLICY, permission, vault.id,
+                             f"no access policy of the caller grants {permission}", permission)
+
+    @staticmethod
+    def refusal(authorization: Authorization, vault: VaultInfo, caller: Caller) -> Forbidden:
+        """Azure's error for a refused authorization: ForbiddenByRbac, or the access policies' Forbidden."""
+        if authorization.model == RBAC:
+            return ForbiddenByRbac(caller=caller.describe(), action=authorization.action,
+                                   resource=authorization.scope.lower(), vault=vault.name, location=vault.location)
+        collection, _, name = authorization.action.partition(" ")
+        return AccessDenied(caller=caller.describe(), object=_singular(collection), permission=name, vault=vault.name,
+                            location=vault.location)
 
 
 def _policy_permissions(policies: tuple[dict[str, Any], ...], caller: Caller, tenant_id: str, collection: str) -> set[str]:

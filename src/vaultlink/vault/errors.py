@@ -52,16 +52,37 @@ class ForbiddenByRbac(Forbidden):
         super().__init__(message, **fields)
 
 
+class ForbiddenByConnection(Forbidden):
+    """{message}"""
+
+    inner_code = "ForbiddenByConnection"
+
+    @classmethod
+    def public_access_disabled(cls, caller: str, vault: str, location: str) -> ForbiddenByConnection:
+        return cls(message="Public network access is disabled and request is not from a trusted service nor via an "
+                   f"approved private link.\r\nCaller: {caller}\r\nVault: {vault};location={location}")
+
+    @classmethod
+    def not_approved(cls, reason: str, caller: str, vault: str, location: str) -> ForbiddenByConnection:
+        return cls(message=f"Connection is not an approved private link and caller was denied: {reason}.\r\n"
+                   f"Caller: {caller}\r\nVault: {vault};location={location}")
+
+
+class ForbiddenByFirewall(Forbidden):
+    """{message}"""
+
+    inner_code = "ForbiddenByFirewall"
+
+    @classmethod
+    def client_address(cls, address: str, caller: str, vault: str, location: str) -> ForbiddenByFirewall:
+        return cls(message="Client address is not authorized and caller is not a trusted service.\r\nClient address: "
+                   f"{address}\r\nCaller: {caller}\r\nVault: {vault};location={location}")
+
+
 class SecretDisabled(Forbidden):
     """Operation get is not allowed on a disabled secret."""
 
     inner_code = "SecretDisabled"
-
-
-class ObjectNotFound(errors.NotFound):
-    """{message}"""
-
-    code = "NotFound"
 
 
 class SecretNotFound(errors.NotFound):
@@ -155,10 +176,6 @@ class DeletedCertificateNotFound(CertificateNotFound):
 
 class PendingCertificateNotFound(errors.NotFound):
     """Pending certificate not found: {name}"""
-
-
-class CertificatePolicyNotFound(errors.NotFound):
-    """Policy not found for certificate: {name}"""
 
 
 class ContactsNotFound(errors.NotFound):

@@ -10,7 +10,9 @@ import json
 import threading
 from typing import Any
 
+from vaultlink.core import web
 from vaultlink.edge import CertificateAuthority, Edge, HostRoutes, Refusal
+from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import INTERNET, Location
 
 MAX_BODY = 64 * 1024
@@ -71,7 +73,8 @@ class EchoApp:
             for i in range(16):
                 await send({"type": "http.response.body", "body": chunk, "more_body": i < 15})
             return
-        vaultlink = scope["extensions"]["vaultlink"]
+        arrival = web.extension(scope, Arrival)
+        assert arrival is not None
         record = {
             "app": self.name,
             "method": scope["method"],
@@ -80,11 +83,11 @@ class EchoApp:
             "query": scope["query_string"].decode("latin-1"),
             "scheme": scope["scheme"],
             "http_version": scope["http_version"],
-            "host": vaultlink["request_host"],
+            "host": arrival.host,
             "server": list(scope["server"]),
             "client": list(scope["client"]),
-            "location": vaultlink["location"].describe(),
-            "is_location": isinstance(vaultlink["location"], Location),
+            "location": arrival.location.describe(),
+            "is_location": isinstance(arrival.location, Location),
             "body_length": len(body),
             "body_sha256": hashlib.sha256(body).hexdigest(),
             "headers": [[k.decode("latin-1"), v.decode("latin-1")] for k, v in scope["headers"]],

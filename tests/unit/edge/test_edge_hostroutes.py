@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import vaultlink.edge
-from vaultlink.edge import HostRoutes, Refusal
+from vaultlink.edge import HostRoutes, Refusal, Served
 from vaultlink.edge.http import split_authority
+from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import INTERNET
 
 
@@ -22,10 +23,10 @@ def test_exact_names_win_then_the_longest_suffix() -> None:
         {"management.azure.com": arm, "*.vault.azure.net": vault, "*.privatelink.vault.azure.net": special,
          "Special.Vault.Azure.Net": special}
     )  # fmt: skip
-    assert route("management.azure.com", INTERNET) is arm
-    assert route("myvault.vault.azure.net", INTERNET) is vault
-    assert route("special.vault.azure.net", INTERNET) is special
-    assert route("x.privatelink.vault.azure.net", INTERNET) is special
+    assert route("management.azure.com", INTERNET) == Served(arm, Arrival(INTERNET, "management.azure.com"))
+    assert route.app_for("myvault.vault.azure.net") is vault
+    assert route.app_for("special.vault.azure.net") is special
+    assert route.app_for("x.privatelink.vault.azure.net") is special
     assert route("vault.azure.net", INTERNET) == Refusal.unknown_host("vault.azure.net")
     refusal = route("evil.com", INTERNET)
     assert isinstance(refusal, Refusal) and refusal.status == 403
@@ -50,7 +51,7 @@ def test_split_authority() -> None:
 def test_public_surface() -> None:
     assert sorted(vaultlink.edge.__all__) == [
         "ASGIApp", "CertificateAuthority", "Edge", "HostRoutes", "Locate", "Message", "Receive", "Refusal",
-        "Route", "Scope", "Send", "Target",
+        "Route", "Scope", "Send", "Served", "Target",
     ]  # fmt: skip
     for name in vaultlink.edge.__all__:
         assert hasattr(vaultlink.edge, name)

@@ -12,12 +12,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from vaultlink.core import web
 from vaultlink.edge import CertificateAuthority, HostRoutes
+from vaultlink.network.arrive import Arrival
 
 
 async def put_secret(request: Request) -> Response:
     body = await request.json()
-    location = request.scope["extensions"]["vaultlink"]["location"]
+    arrival = web.extension(request.scope, Arrival)
+    assert arrival is not None
+    location = arrival.location
     return JSONResponse(
         {
             "id": f"https://{request.headers['host']}/secrets/{request.path_params['name']}",

@@ -89,11 +89,6 @@ class PrivateEndpoints(Provider):
         if tx.get(RESOURCE, nic_id.key) is not None:
             raise net.NetworkInterfaceNameInUse(nic=str(nic_id), endpoint=str(rid))
 
-        # privatelink.connect checks this too, but its error's template cannot be filled (its {target} is the
-        # keyword AzureError takes), so the limit is checked here first, with the same code and words.
-        if privatelink.connection_count(tx, target_id) >= conn.kind.max_endpoints:
-            raise net.PrivateEndpointConnectionsLimitReached(resource=str(target_id), limit=conn.kind.max_endpoints)
-
         subnet_id = ResourceId.parse(subnet.body["id"])
         members = self._addresses(tx, spec, subnet, nic_id)
         state, _ = privatelink.connect(tx, endpoint=rid, target=target_id, manual=conn.manual,

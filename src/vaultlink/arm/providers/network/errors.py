@@ -188,10 +188,5 @@ class OnlyOneGroupIdPermitted(errors.BadRequest):
     permitted when connecting to a first-party resource ({resource})."""
 
 
-class PrivateEndpointConnectionsLimitReached(errors.BadRequest):
-    """The private link resource '{resource}' already has {limit} private endpoint connections, the most it can
-    have."""
-
-
 class AnotherOperationInProgress(errors.Conflict):
     """Another operation on this or a dependent resource is in progress. Retry the request later."""
