@@ -1,5 +1,5 @@
-"""Routes are data: a method, a path template (matched by core.paths), the operation, the namespace whose
-api-versions apply, and the RBAC action it needs."""
+"""Routes are data: Azure's operation id, a method, a path template (matched by core.paths), the operation, the
+namespace whose api-versions apply, and the RBAC action it needs."""
 
 from __future__ import annotations
 
@@ -67,6 +67,10 @@ Operation = Callable[[Call], Reply]
 
 @dataclass(frozen=True)
 class Route:
+    operation_id: str
+    """Azure's operation id from the provider's REST spec (`PrivateEndpointConnections_Put`); the polling URLs of
+    long-running operations, which no spec lists as an operation, are `LongRunningOperation_GetStatus` and
+    `LongRunningOperation_GetResult`."""
     method: str
     template: str
     operation: Operation

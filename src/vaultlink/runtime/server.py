@@ -15,14 +15,8 @@ from vaultlink import __version__
 from vaultlink.arm.app import ArmApp
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.projection import Snapshots
-from vaultlink.arm.providers.authorization.routes import routes as authorization_routes
-from vaultlink.arm.providers.compute.routes import routes as compute_routes
-from vaultlink.arm.providers.keyvault.routes import routes as keyvault_routes
-from vaultlink.arm.providers.network.routes import routes as network_routes
-from vaultlink.arm.providers.privatedns.routes import routes as privatedns_routes
-from vaultlink.arm.providers.resources.routes import routes as resource_routes
-from vaultlink.arm.providers.resources.service import ResourceManager
 from vaultlink.arm.resources import Resources
+from vaultlink.arm.routes import arm_routes
 from vaultlink.arm.services import Services
 from vaultlink.core.config import Config
 from vaultlink.core.files import write_private
@@ -43,9 +37,10 @@ from vaultlink.runtime.arrivals import Arrivals
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
-from vaultlink.vault.app import VaultApp, vault_routes
+from vaultlink.vault.app import VaultApp
 from vaultlink.vault.auth import Gate
 from vaultlink.vault.protection import Protector
+from vaultlink.vault.routes import vault_routes
 from vaultlink.vault.throttle import Throttle
 
 log = logging.getLogger("vaultlink")
@@ -87,10 +82,7 @@ class Server:
             store=self.store, directory=self.directory, authorizer=self.authorizer,
             operations=Operations(self.store, config.async_operations), resources=Resources(self.store),
         )
-        routes = resource_routes(ResourceManager(services))
-        for provider in (keyvault_routes, network_routes, privatedns_routes, authorization_routes, compute_routes):
-            routes += provider(services)
-        arm = ArmApp(routes, self.directory, self.verifier, self.authorizer, config.max_body_bytes)
+        arm = ArmApp(arm_routes(services), self.directory, self.verifier, self.authorizer, config.max_body_bytes)
         self.snapshots = Snapshots(self.store)
         arm.on_write = self.snapshots.changed
         self.decisions = DecisionLog(data / DECISIONS_FILE)

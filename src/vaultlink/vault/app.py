@@ -11,7 +11,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from typing import Any, Protocol
 
 from vaultlink.core import errors, web
@@ -23,30 +23,17 @@ from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import INTERNET
 from vaultlink.network.route import Landing
 from vaultlink.network.topology import Topology
-from vaultlink.store import Store
-from vaultlink.store.sealing import Sealer
 from vaultlink.vault import throttle as throttling
 from vaultlink.vault import versions
-from vaultlink.vault.auth import Authorization, Gate, Permission, challenge_header
-from vaultlink.vault.certificates.contacts import CertificateContacts
-from vaultlink.vault.certificates.lifecycle import CertificateLifecycle
-from vaultlink.vault.certificates.operations import CertificateOperations
-from vaultlink.vault.certificates.secrets import guard
-from vaultlink.vault.certificates.service import Certificates
-from vaultlink.vault.keys.lifecycle import KeyLifecycle
-from vaultlink.vault.keys.operations import KeyOperations
-from vaultlink.vault.keys.service import Keys
+from vaultlink.vault.auth import Authorization, Gate, challenge_header
 from vaultlink.vault.model import VaultInfo, VaultLookup
 from vaultlink.vault.network import NetworkAdmission
 from vaultlink.vault.network import refusal as network_refusal
-from vaultlink.vault.protection import Protector
-from vaultlink.vault.request import Request
-from vaultlink.vault.secrets.service import Secrets
+from vaultlink.vault.request import Op, Request, Route
 from vaultlink.vault.throttle import Throttle
 
 log = logging.getLogger("vaultlink.vault")
 
-Operation = Callable[[Request], tuple[int, Any]]
 class DecisionLog(Protocol):
     """Where each request's decision goes (the diagnose room keeps it), made only when someone asks."""
 
@@ -60,144 +47,9 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"))
 """What `web.send_json` encodes with, made once."""
 MEMO_LIMIT = 4096
 """Entries kept per memo (paths to routes, query strings to parameters) before it starts over."""
-S = "Microsoft.KeyVault/vaults/secrets/"
-K = "Microsoft.KeyVault/vaults/keys/"
-C = "Microsoft.KeyVault/vaults/certificates/"
-V = "Microsoft.KeyVault/vaults/"
-Route = tuple[str, str, "Op"]
-
-
-@dataclass(frozen=True)
-class Op:
-    run: Operation
-    need: Permission
-    request_type: str = throttling.OTHER
-    """The service limit the request counts against when throttling is on."""
-
-
-def secret_routes(s: Secrets, owned: Callable[[VaultInfo, str], bool] | None = None) -> list[Route]:
-    """`owned` tells the secrets that back a certificate: writing them directly is refused, as in Azure."""
-
-    def p(name: str, action: str) -> Permission:
-        return Permission("secrets", name, S + action)
-
-    def managed(op: Operation, operation: str) -> Operation:
-        return op if owned is None else guard(op, operation, owned)
-
-    return [
-        ("GET", "/secrets", Op(s.list, p("list", "readMetadata/action"))),
-        ("GET", "/secrets/{name}", Op(s.get, p("get", "getSecret/action"))),
-        ("GET", "/secrets/{name}/{version}", Op(s.get, p("get", "getSecret/action"))),
-        ("GET", "/secrets/{name}/versions", Op(s.versions, p("list", "readMetadata/action"))),
-        ("PUT", "/secrets/{name}", Op(managed(s.set, "set"), p("set", "setSecret/action"), throttling.SECRET_CREATE)),
-        ("PATCH", "/secrets/{name}", Op(managed(s.update, "update"), p("set", "setSecret/action"))),
-        ("PATCH", "/secrets/{name}/{version}", Op(managed(s.update, "update"), p("set", "setSecret/action"))),
-        ("DELETE", "/secrets/{name}", Op(managed(s.delete, "delete"), p("delete", "delete"))),
-        ("POST", "/secrets/{name}/backup", Op(managed(s.backup, "backup"), p("backup", "backup/action"))),
-        ("POST", "/secrets/restore", Op(s.restore, p("restore", "restore/action"))),
-        ("GET", "/deletedsecrets", Op(s.list_deleted, p("list", "readMetadata/action"))),
-        ("GET", "/deletedsecrets/{name}", Op(s.get_deleted, p("list", "readMetadata/action"))),
-        ("DELETE", "/deletedsecrets/{name}", Op(managed(s.purge, "purge"), p("purge", "purge/action"))),
-        ("POST", "/deletedsecrets/{name}/recover", Op(managed(s.recover, "recover"), p("recover", "recover/action"))),
-    ]
-
-
-def key_routes(keys: Keys, life: KeyLifecycle, ops: KeyOperations) -> list[Route]:
-    def p(name: str, action: str) -> Permission:
-        return Permission("keys", name, K + action)
-
-    create = throttling.KEY_CREATE
-    routes: list[Route] = [
-        ("POST", "/keys/{name}/create", Op(keys.create, p("create", "create/action"), create)),
-        ("PUT", "/keys/{name}", Op(keys.import_key, p("import", "import/action"), create)),
-        ("GET", "/keys", Op(keys.list_keys, p("list", "read"))),
-        ("GET", "/keys/{name}", Op(keys.get, p("get", "read"))),
-        ("GET", "/keys/{name}/{version}", Op(keys.get, p("get", "read"))),
-        ("GET", "/keys/{name}/versions", Op(keys.versions, p("list", "read"))),
-        ("PATCH", "/keys/{name}", Op(keys.update, p("update", "update/action"))),
-        ("PATCH", "/keys/{name}/{version}", Op(keys.update, p("update", "update/action"))),
-        ("DELETE", "/keys/{name}", Op(life.delete, p("delete", "delete"))),
-        ("POST", "/keys/{name}/backup", Op(life.backup, p("backup", "backup/action"))),
-        ("POST", "/keys/restore", Op(life.restore, p("restore", "restore/action"))),
-        ("POST", "/keys/{name}/rotate", Op(keys.rotate, p("rotate", "rotate/action"), create)),
-        ("GET", "/keys/{name}/rotationpolicy",
-         Op(keys.get_rotation_policy, Permission("keys", "getrotationpolicy", V + "keyrotationpolicies/read"))),
-        ("PUT", "/keys/{name}/rotationpolicy",
-         Op(keys.set_rotation_policy, Permission("keys", "setrotationpolicy", V + "keyrotationpolicies/write"))),
-        ("GET", "/deletedkeys", Op(life.list_deleted, p("list", "read"))),
-        ("GET", "/deletedkeys/{name}", Op(life.get_deleted, p("get", "read"))),
-        ("DELETE", "/deletedkeys/{name}", Op(life.purge, p("purge", "purge/action"))),
-        ("POST", "/deletedkeys/{name}/recover", Op(life.recover, p("recover", "recover/action"))),
-    ]
-    crypto = (("encrypt", ops.encrypt, "encrypt", "encrypt/action"), ("decrypt", ops.decrypt, "decrypt", "decrypt/action"),
-              ("sign", ops.sign, "sign", "sign/action"), ("verify", ops.verify, "verify", "verify/action"),
-              ("wrapkey", ops.wrap_key, "wrapkey", "wrap/action"), ("unwrapkey", ops.unwrap_key, "unwrapkey", "unwrap/action"))
-    for segment, run, permission, action in crypto:
-        for template in (f"/keys/{{name}}/{{version}}/{segment}", f"/keys/{{name}}/{segment}"):
-            routes.append(("POST", template, Op(run, p(permission, action))))
-    return routes
-
-
-def certificate_routes(certs: Certificates, life: CertificateLifecycle, ops: CertificateOperations,
-                       contacts: CertificateContacts) -> list[Route]:
-    def p(name: str, action: str) -> Permission:
-        return Permission("certificates", name, C + action)
-
-    def q(name: str, action: str) -> Permission:
-        return Permission("certificates", name, V + action)
-
-    return [
-        ("GET", "/certificates", Op(certs.list_certificates, p("list", "read"))),
-        ("GET", "/certificates/{name}", Op(certs.get, p("get", "read"))),
-        ("GET", "/certificates/{name}/{version}", Op(certs.get, p("get", "read"))),
-        ("GET", "/certificates/{name}/versions", Op(certs.versions, p("list", "read"))),
-        ("POST", "/certificates/{name}/create", Op(certs.create, p("create", "create/action"))),
-        ("POST", "/certificates/{name}/import", Op(certs.import_certificate, p("import", "import/action"))),
-        ("PATCH", "/certificates/{name}", Op(certs.update, p("update", "update/action"))),
-        ("PATCH", "/certificates/{name}/{version}", Op(certs.update, p("update", "update/action"))),
-        ("DELETE", "/certificates/{name}", Op(life.delete, p("delete", "delete"))),
-        ("GET", "/certificates/{name}/policy", Op(certs.get_policy, p("get", "read"))),
-        ("PATCH", "/certificates/{name}/policy", Op(certs.update_policy, p("update", "update/action"))),
-        ("GET", "/certificates/{name}/pending", Op(ops.get, p("get", "read"))),
-        ("PATCH", "/certificates/{name}/pending", Op(ops.update, p("update", "update/action"))),
-        ("DELETE", "/certificates/{name}/pending", Op(ops.delete, p("update", "update/action"))),
-        ("POST", "/certificates/{name}/pending/merge", Op(ops.merge, p("create", "create/action"))),
-        ("POST", "/certificates/{name}/backup", Op(life.backup, p("backup", "backup/action"))),
-        ("POST", "/certificates/restore", Op(life.restore, p("restore", "restore/action"))),
-        ("GET", "/deletedcertificates", Op(life.list_deleted, p("list", "read"))),
-        ("GET", "/deletedcertificates/{name}", Op(life.get_deleted, p("get", "read"))),
-        ("DELETE", "/deletedcertificates/{name}", Op(life.purge, p("purge", "purge/action"))),
-        ("POST", "/deletedcertificates/{name}/recover", Op(life.recover, p("recover", "recover/action"))),
-        ("GET", "/certificates/contacts", Op(contacts.get_contacts, q("managecontacts", "certificatecontacts/read"))),
-        ("PUT", "/certificates/contacts", Op(contacts.set_contacts, q("managecontacts", "certificatecontacts/write"))),
-        ("DELETE", "/certificates/contacts",
-         Op(contacts.delete_contacts, q("managecontacts", "certificatecontacts/write"))),
-        ("GET", "/certificates/issuers", Op(contacts.list_issuers, q("listissuers", "certificatecas/read"))),
-        ("GET", "/certificates/issuers/{issuer}", Op(contacts.get_issuer, q("getissuers", "certificatecas/read"))),
-        ("PUT", "/certificates/issuers/{issuer}", Op(contacts.set_issuer, q("setissuers", "certificatecas/write"))),
-        ("PATCH", "/certificates/issuers/{issuer}",
-         Op(contacts.update_issuer, q("setissuers", "certificatecas/write"))),
-        ("DELETE", "/certificates/issuers/{issuer}",
-         Op(contacts.delete_issuer, q("deleteissuers", "certificatecas/delete"))),
-    ]
-
-
-def vault_routes(store: Store, protector: Protector, sealer: Sealer) -> list[Route]:
-    """Every data-plane route: secrets, keys, and certificates with the keys and secrets they manage."""
-    keys = Keys(store, protector)
-    key_life = KeyLifecycle(keys, sealer)
-    certs = Certificates(store, keys, protector)
-    return (
-        secret_routes(Secrets(store, protector, sealer), certs.owns)
-        + key_routes(keys, key_life, KeyOperations(keys))
-        + certificate_routes(certs, CertificateLifecycle(certs, key_life, sealer), CertificateOperations(certs),
-                             CertificateContacts(store, protector))
-    )
-
-
 class VaultApp:
     def __init__(
-        self, *, lookup: VaultLookup, gate: Gate, routes: list[tuple[str, str, Op]], max_body: int,
+        self, *, lookup: VaultLookup, gate: Gate, routes: list[Route], max_body: int,
         snapshot: Callable[[], Topology] | None = None, decisions: DecisionLog | None = None,
         throttle: Throttle | None = None,
     ) -> None:

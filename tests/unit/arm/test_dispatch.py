@@ -15,10 +15,10 @@ def op(name: str):  # type: ignore[no-untyped-def]
 
 
 ROUTER = RouteTable([
-    Route("GET", "/subscriptions/{s}/providers/{namespace}", op("provider")),
-    Route("POST", "/subscriptions/{s}/providers/{namespace}/register", op("register")),
-    Route("GET", "/subscriptions/{s}/providers/{namespace}/{type}", op("generic")),
-    Route("GET", "/subscriptions/{s}/providers/Microsoft.KeyVault/vaults", op("vaults")),
+    Route("Providers_Get", "GET", "/subscriptions/{s}/providers/{namespace}", op("provider")),
+    Route("Providers_Register", "POST", "/subscriptions/{s}/providers/{namespace}/register", op("register")),
+    Route("Resources_Generic", "GET", "/subscriptions/{s}/providers/{namespace}/{type}", op("generic")),
+    Route("Vaults_ListBySubscription", "GET", "/subscriptions/{s}/providers/Microsoft.KeyVault/vaults", op("vaults")),
 ])
 
 

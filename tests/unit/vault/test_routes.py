@@ -1,4 +1,4 @@
-"""The data plane's route table (vault/app.py): every path Azure documents lands on its operation with the
+"""The data plane's route table (vault/routes.py): every path Azure documents lands on its operation with the
 access-policy permission and RBAC data action Azure names, and literal segments win over versions."""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pytest
 
 from vaultlink.core.paths import PathTable
 from vaultlink.store.sealing import Sealer
-from vaultlink.vault.app import Op, vault_routes
+from vaultlink.vault.request import Op
+from vaultlink.vault.routes import vault_routes
 
 TABLE: PathTable[Op] = PathTable(vault_routes(Any, Any, Sealer(bytes(32))))  # type: ignore[arg-type]
 

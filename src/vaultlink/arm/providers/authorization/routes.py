@@ -25,17 +25,17 @@ def routes(services: Services) -> list[Route]:
         ra = scope + "/providers/Microsoft.Authorization/roleAssignments"
         rd = scope + "/providers/Microsoft.Authorization/roleDefinitions"
         out += [
-            Route("GET", ra, p.list_assignments, A, "roleAssignments", action="Microsoft.Authorization/roleAssignments/read"),
-            Route("PUT", ra + "/{roleAssignmentName}", p.put_assignment, A, "roleAssignments",
+            Route("RoleAssignments_ListForScope", "GET", ra, p.list_assignments, A, "roleAssignments", action="Microsoft.Authorization/roleAssignments/read"),
+            Route("RoleAssignments_Create", "PUT", ra + "/{roleAssignmentName}", p.put_assignment, A, "roleAssignments",
                   action="Microsoft.Authorization/roleAssignments/write"),
-            Route("GET", ra + "/{roleAssignmentName}", p.get_assignment, A, "roleAssignments",
+            Route("RoleAssignments_Get", "GET", ra + "/{roleAssignmentName}", p.get_assignment, A, "roleAssignments",
                   action="Microsoft.Authorization/roleAssignments/read"),
-            Route("DELETE", ra + "/{roleAssignmentName}", p.delete_assignment, A, "roleAssignments",
+            Route("RoleAssignments_Delete", "DELETE", ra + "/{roleAssignmentName}", p.delete_assignment, A, "roleAssignments",
                   action="Microsoft.Authorization/roleAssignments/delete"),
-            Route("GET", rd, p.list_definitions, A, "roleDefinitions", action="Microsoft.Authorization/roleDefinitions/read"),
-            Route("GET", rd + "/{roleDefinitionId}", p.get_definition, A, "roleDefinitions",
+            Route("RoleDefinitions_List", "GET", rd, p.list_definitions, A, "roleDefinitions", action="Microsoft.Authorization/roleDefinitions/read"),
+            Route("RoleDefinitions_Get", "GET", rd + "/{roleDefinitionId}", p.get_definition, A, "roleDefinitions",
                   action="Microsoft.Authorization/roleDefinitions/read"),
         ]
-    out.append(Route("GET", "/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", p.get_definition, A,
+    out.append(Route("RoleDefinitions_GetById", "GET", "/providers/Microsoft.Authorization/roleDefinitions/{roleDefinitionId}", p.get_definition, A,
                      "roleDefinitions"))
     return out

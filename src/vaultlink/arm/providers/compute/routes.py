@@ -21,10 +21,10 @@ def routes(services: Services) -> list[Route]:
     v = VirtualMachines(services)
     VMS = schemas.VIRTUAL_MACHINES
     return [
-        Route("GET", SUB + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),
-        Route("GET", GROUP + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),
-        Route("GET", VM, v.get, C, "virtualMachines", action=VMS + "/read"),
-        Route("PUT", VM, v.put, C, "virtualMachines", action=VMS + "/write"),
-        Route("PATCH", VM, v.patch, C, "virtualMachines", action=VMS + "/write"),
-        Route("DELETE", VM, v.delete, C, "virtualMachines", action=VMS + "/delete"),
+        Route("VirtualMachines_ListAll", "GET", SUB + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),
+        Route("VirtualMachines_List", "GET", GROUP + "/virtualMachines", v.list_resources, C, "virtualMachines", action=VMS + "/read"),
+        Route("VirtualMachines_Get", "GET", VM, v.get, C, "virtualMachines", action=VMS + "/read"),
+        Route("VirtualMachines_CreateOrUpdate", "PUT", VM, v.put, C, "virtualMachines", action=VMS + "/write"),
+        Route("VirtualMachines_Update", "PATCH", VM, v.patch, C, "virtualMachines", action=VMS + "/write"),
+        Route("VirtualMachines_Delete", "DELETE", VM, v.delete, C, "virtualMachines", action=VMS + "/delete"),
     ]
