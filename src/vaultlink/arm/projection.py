@@ -1,20 +1,29 @@
-"""The network model's snapshot, built from the control plane's records (their Azure wire shapes).
+"""The control plane's records as the network model sees them: each resource type's projection into the model's
+values (one table, PROJECTIONS), assembled into a Topology snapshot.
 
-Rebuilt lazily: a write through this process's ARM marks it stale at once; writes by another process sharing
-the store are seen within MAX_AGE seconds.
+`Snapshots` keeps the current snapshot. A write through this process's ARM to a resource whose projection stands
+alone (a record set, a virtual network link, a vault: PATCHABLE) patches it: the one record is read again and
+one entry of a persistent map replaced, so the cost does not grow with the number of resources. Any other write,
+and any write by another process sharing the store (seen through the generation record within MAX_AGE seconds),
+rebuilds the snapshot from the store on its next use.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
+from vaultlink.arm.dnsrecords import RECORD_TYPES, record_values
+from vaultlink.arm.privatelink import PENDING
 from vaultlink.arm.providers.compute import sidecar
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core import regions
 from vaultlink.core.ids import ResourceId
+from vaultlink.core.persistent import PersistentMap
 from vaultlink.network.topology import (
     Connection,
     Machine,
@@ -31,94 +40,135 @@ from vaultlink.store import Store
 from vaultlink.store.base import iterate
 
 MAX_AGE = 2.0
-RECORD_FIELDS = {
-    "A": ("aRecords", "ipv4Address"), "AAAA": ("aaaaRecords", "ipv6Address"), "PTR": ("ptrRecords", "ptrdname"),
-}
+GENERATION = ("setting", "topology-generation")
+
+VNET, SUBNET = "microsoft.network/virtualnetworks", "microsoft.network/virtualnetworks/subnets"
+ENDPOINT, NIC = "microsoft.network/privateendpoints", "microsoft.network/networkinterfaces"
+VM, VAULT = "microsoft.compute/virtualmachines", "microsoft.keyvault/vaults"
+ZONE, LINK = "microsoft.network/privatednszones", "microsoft.network/privatednszones/virtualnetworklinks"
+RECORD_SET = "record set"
+"""A zone's record sets have one type each (`privateDnsZones/A`, ...); they share one projection."""
 
 
 def _key(text: str) -> str:
     return text.lower().rstrip("/")
 
 
-def _record_values(rtype: str, props: dict[str, Any]) -> tuple[str, ...]:
-    if rtype in RECORD_FIELDS:
-        field, inner = RECORD_FIELDS[rtype]
-        return tuple(str(r[inner]) for r in props.get(field) or [] if inner in r)
-    if rtype == "CNAME":
-        c = (props.get("cnameRecord") or {}).get("cname")
-        return (str(c),) if c else ()
-    if rtype == "MX":
-        return tuple(f"{r['preference']} {r['exchange']}" for r in props.get("mxRecords") or [])
-    if rtype == "SRV":
-        return tuple(f"{r['priority']} {r['weight']} {r['port']} {r['target']}" for r in props.get("srvRecords") or [])
-    if rtype == "TXT":
-        return tuple("".join(r.get("value") or []) for r in props.get("txtRecords") or [])
-    if rtype == "SOA":
-        s = props.get("soaRecord") or {}
-        if not s:
-            return ()
-        return ((f"{s.get('host')} {s.get('email')} {s.get('serialNumber', 1)} {s.get('refreshTime', 3600)} "
-                 f"{s.get('retryTime', 300)} {s.get('expireTime', 2419200)} {s.get('minimumTtl', 10)}"),)
-    return ()
+def kind_of(rid: ResourceId) -> str:
+    kind = rid.type.lower()
+    if kind.startswith(ZONE + "/") and kind != LINK and rid.types[-1].upper() in RECORD_TYPES:
+        return RECORD_SET
+    return kind
+
+
+# ---- each resource type's projection: (resource id, wire body) -> the model's value ------------------------
+
+def virtual_network(rid: ResourceId, body: dict[str, Any]) -> VirtualNetwork:
+    props = body["properties"] or {}
+    peers = tuple(_key(p["properties"]["remoteVirtualNetwork"]["id"]) for p in props.get("virtualNetworkPeerings") or []
+                  if (p.get("properties") or {}).get("remoteVirtualNetwork", {}).get("id"))
+    return VirtualNetwork(rid.key, tuple((props.get("addressSpace") or {}).get("addressPrefixes") or ()),
+                          tuple((props.get("dhcpOptions") or {}).get("dnsServers") or ()), peers)
+
+
+def subnet(rid: ResourceId, body: dict[str, Any]) -> Subnet:
+    props = body["properties"] or {}
+    prefixes = tuple(props.get("addressPrefixes") or ([props["addressPrefix"]] if props.get("addressPrefix") else []))
+    return Subnet(rid.key, prefixes, tuple(str(s.get("service", "")) for s in props.get("serviceEndpoints") or []))
+
+
+def vault(rid: ResourceId, body: dict[str, Any]) -> Vault:
+    props = body["properties"] or {}
+    acls = props.get("networkAcls") or {}
+    return Vault(
+        name=body["name"].lower(), id=rid.key, region=regions.normalize(body.get("location", "eastus")),
+        public_network_access=str(props.get("publicNetworkAccess") or "Enabled"),
+        default_action=str(acls.get("defaultAction") or "Allow"), bypass=str(acls.get("bypass") or "AzureServices"),
+        ip_rules=tuple(str(r.get("value")) for r in acls.get("ipRules") or [] if r.get("value")),
+        vnet_rules=tuple(_key(r["id"]) for r in acls.get("virtualNetworkRules") or [] if r.get("id")),
+    )
+
+
+def zone_link(rid: ResourceId, body: dict[str, Any]) -> ZoneLink | None:
+    vnet = ((body["properties"] or {}).get("virtualNetwork") or {}).get("id")
+    return ZoneLink(_key(vnet), str(body["properties"].get("resolutionPolicy") or "Default"), rid.key) if vnet else None
+
+
+def record_set(rid: ResourceId, body: dict[str, Any]) -> tuple[tuple[str, str], RecordSet]:
+    props = body["properties"] or {}
+    rtype = rid.types[-1].upper()
+    return (rid.name.lower(), rtype), RecordSet(rtype, int(props.get("ttl") or 3600), record_values(rtype, props))
+
+
+def raw(rid: ResourceId, body: dict[str, Any]) -> dict[str, Any]:
+    """Endpoints, interfaces and machines are joined with each other after every record is read."""
+    return body
+
+
+PROJECTIONS: dict[str, Callable[[ResourceId, dict[str, Any]], Any]] = {
+    VNET: virtual_network, SUBNET: subnet, VAULT: vault, ZONE: raw, LINK: zone_link, RECORD_SET: record_set,
+    ENDPOINT: raw, NIC: raw, VM: raw,
+}
+PATCHABLE = frozenset({RECORD_SET, LINK, VAULT})
+"""Kinds whose projection depends on their own record alone, so a write to one patches the snapshot (a delete
+of a link or a vault takes more with it, and rebuilds)."""
+
+
+@dataclass
+class Parts:
+    """The projected records, by kind, keyed by resource key (vaults by lower-cased name)."""
+
+    vnets: dict[str, VirtualNetwork] = field(default_factory=dict)
+    subnets: dict[str, Subnet] = field(default_factory=dict)
+    vaults: dict[str, Vault] = field(default_factory=dict)
+    zones: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links: dict[str, dict[str, ZoneLink]] = field(default_factory=dict)
+    records: dict[str, dict[tuple[str, str], RecordSet]] = field(default_factory=dict)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vms: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def add(self, rid: ResourceId, body: dict[str, Any]) -> None:
+        kind = kind_of(rid)
+        project = PROJECTIONS.get(kind)
+        if project is None or "properties" not in body:
+            return
+        value = project(rid, body)
+        parent = rid.parent.key if rid.parent is not None else ""
+        if kind == RECORD_SET:
+            self.records.setdefault(parent, {})[value[0]] = value[1]
+        elif kind == LINK:
+            if value is not None:
+                self.links.setdefault(parent, {})[rid.key] = value
+        elif kind == VAULT:
+            self.vaults[value.name] = value
+        else:
+            tables: dict[str, dict[str, Any]] = {VNET: self.vnets, SUBNET: self.subnets, ZONE: self.zones,
+                                                 ENDPOINT: self.endpoints, NIC: self.nics, VM: self.vms}
+            tables[kind][rid.key] = value
 
 
 def build(store: Store) -> Topology:
-    vnets: dict[str, VirtualNetwork] = {}
-    subnets: dict[str, Subnet] = {}
-    endpoints: list[tuple[str, dict[str, Any]]] = []
-    nics: dict[str, dict[str, Any]] = {}
-    vms: dict[str, dict[str, Any]] = {}
-    zones: dict[str, dict[str, Any]] = {}
-    links: dict[str, list[ZoneLink]] = {}
-    records: dict[str, dict[tuple[str, str], RecordSet]] = {}
-    vaults: dict[str, Vault] = {}
+    parts = Parts()
     for rec in iterate(store, RESOURCE):
-        body = rec.body
         rid = ResourceId.try_parse(rec.key)
-        if rid is None or "properties" not in body:
-            continue
+        if rid is not None:
+            parts.add(rid, rec.body)
+    publics = {r.key: str(r.body.get("publicAddress") or "") for r in iterate(store, sidecar.MACHINE)} if parts.vms else {}
+    zones = {key: PrivateZone(key, body["name"].lower(), tuple(parts.links.get(key, {}).values()),
+                              PersistentMap(parts.records.get(key, {}))) for key, body in parts.zones.items()}
+    return Topology(vnets=PersistentMap(parts.vnets), subnets=PersistentMap(parts.subnets),
+                    endpoints=_endpoints(parts), machines=PersistentMap(_machines(parts, publics)),
+                    zones=tuple(zones.values()), vaults=PersistentMap(parts.vaults))
+
+
+def _endpoints(parts: Parts) -> tuple[PrivateEndpoint, ...]:
+    out = []
+    for key, body in parts.endpoints.items():
         props = body["properties"] or {}
-        kind = rid.type.lower()
-        if kind == "microsoft.network/virtualnetworks":
-            peers = tuple(_key(p["properties"]["remoteVirtualNetwork"]["id"]) for p in props.get("virtualNetworkPeerings") or []
-                          if (p.get("properties") or {}).get("remoteVirtualNetwork", {}).get("id"))
-            vnets[rec.key] = VirtualNetwork(rec.key, tuple((props.get("addressSpace") or {}).get("addressPrefixes") or ()),
-                                            tuple((props.get("dhcpOptions") or {}).get("dnsServers") or ()), peers)
-        elif kind == "microsoft.network/virtualnetworks/subnets":
-            prefixes = tuple(props.get("addressPrefixes") or ([props["addressPrefix"]] if props.get("addressPrefix") else []))
-            services = tuple(str(s.get("service", "")) for s in props.get("serviceEndpoints") or [])
-            subnets[rec.key] = Subnet(rec.key, prefixes, services)
-        elif kind == "microsoft.network/privateendpoints":
-            endpoints.append((rec.key, props))
-        elif kind == "microsoft.network/networkinterfaces":
-            nics[rec.key] = props
-        elif kind == "microsoft.compute/virtualmachines":
-            vms[rec.key] = body
-        elif kind == "microsoft.network/privatednszones":
-            zones[rec.key] = body
-        elif kind == "microsoft.network/privatednszones/virtualnetworklinks":
-            vnet = (props.get("virtualNetwork") or {}).get("id")
-            if vnet:
-                links.setdefault(rid.parent.key if rid.parent else "", []).append(
-                    ZoneLink(_key(vnet), str(props.get("resolutionPolicy") or "Default")))
-        elif kind.startswith("microsoft.network/privatednszones/") and rid.parent is not None:
-            rtype = rid.types[-1].upper()
-            records.setdefault(rid.parent.key, {})[(rid.name.lower(), rtype)] = RecordSet(
-                rtype, int(props.get("ttl") or 3600), _record_values(rtype, props))
-        elif kind == "microsoft.keyvault/vaults":
-            acls = props.get("networkAcls") or {}
-            vaults[body["name"].lower()] = Vault(
-                name=body["name"].lower(), id=rec.key, region=regions.normalize(body.get("location", "eastus")),
-                public_network_access=str(props.get("publicNetworkAccess") or "Enabled"),
-                default_action=str(acls.get("defaultAction") or "Allow"), bypass=str(acls.get("bypass") or "AzureServices"),
-                ip_rules=tuple(str(r.get("value")) for r in acls.get("ipRules") or [] if r.get("value")),
-                vnet_rules=tuple(_key(r["id"]) for r in acls.get("virtualNetworkRules") or [] if r.get("id")),
-            )
-    pes = []
-    for key, props in endpoints:
-        address = _endpoint_address(props, nics)
-        subnet = _key((props.get("subnet") or {}).get("id", ""))
-        if not address or not subnet:
+        address = _endpoint_address(props, parts.nics)
+        subnet_id = _key((props.get("subnet") or {}).get("id", ""))
+        if not address or not subnet_id:
             continue
         conns = []
         for collection in ("privateLinkServiceConnections", "manualPrivateLinkServiceConnections"):
@@ -126,35 +176,33 @@ def build(store: Store) -> Topology:
                 cp = c.get("properties") or {}
                 target = cp.get("privateLinkServiceId")
                 if target:
-                    status = (cp.get("privateLinkServiceConnectionState") or {}).get("status", "Pending")
+                    status = (cp.get("privateLinkServiceConnectionState") or {}).get("status", PENDING)
                     conns.append(Connection(_key(target), str(status)))
-        pes.append(PrivateEndpoint(key, subnet, address, tuple(conns)))
+        out.append(PrivateEndpoint(key, subnet_id, address, tuple(conns)))
+    return tuple(out)
+
+
+def _machines(parts: Parts, publics: dict[str, str]) -> dict[str, Machine]:
     machines = {}
-    publics = {r.key: str(r.body.get("publicAddress") or "") for r in iterate(store, sidecar.MACHINE)} if vms else {}
-    for key, vm in vms.items():
+    for key, vm in parts.vms.items():
         for ref in ((vm["properties"].get("networkProfile") or {}).get("networkInterfaces") or []):
-            nic = nics.get(_key(ref.get("id", "")))
+            nic = parts.nics.get(_key(ref.get("id", "")))
             if nic is None:
                 continue
-            ipc = ((nic.get("ipConfigurations") or [{}])[0].get("properties") or {})
-            subnet = _key((ipc.get("subnet") or {}).get("id", ""))
+            ipc = (((nic["properties"] or {}).get("ipConfigurations") or [{}])[0].get("properties") or {})
+            subnet_id = _key((ipc.get("subnet") or {}).get("id", ""))
             address = ipc.get("privateIPAddress")
-            if address and subnet:
-                machines[key] = Machine(key, vm["name"], subnet, str(address), publics.get(key, ""))
+            if address and subnet_id:
+                machines[key] = Machine(key, vm["name"], subnet_id, str(address), publics.get(key, ""))
                 break
-    zone_values = tuple(
-        PrivateZone(key, body["name"].lower(), tuple(links.get(key, ())), records.get(key, {}))
-        for key, body in zones.items()
-    )
-    return Topology(vnets=vnets, subnets=subnets, endpoints=tuple(pes), machines=machines, zones=zone_values,
-                    vaults=vaults)
+    return machines
 
 
 def _endpoint_address(props: dict[str, Any], nics: dict[str, dict[str, Any]]) -> str | None:
     for ref in props.get("networkInterfaces") or []:
         nic = nics.get(_key(ref.get("id", "")))
         if nic:
-            for ipc in nic.get("ipConfigurations") or []:
+            for ipc in (nic["properties"] or {}).get("ipConfigurations") or []:
                 address = (ipc.get("properties") or {}).get("privateIPAddress")
                 if address:
                     return str(address)
@@ -164,13 +212,63 @@ def _endpoint_address(props: dict[str, Any], nics: dict[str, dict[str, Any]]) ->
     return None
 
 
-GENERATION = ("setting", "topology-generation")
+def patch(topology: Topology, store: Store, path: str) -> Topology | None:
+    """The snapshot after a write to `path`, when the written resource's projection stands alone (PATCHABLE)
+    and the change is one this snapshot can take; None when it must be rebuilt."""
+    rid = ResourceId.try_parse(path)
+    if rid is None or kind_of(rid) not in PATCHABLE:
+        return None
+    kind = kind_of(rid)
+    rec = store.get(RESOURCE, rid.key)
+    if kind == VAULT:
+        if rec is None or "properties" not in rec.body:
+            return None
+        value = vault(rid, rec.body)
+        current = topology.vaults.get(value.name)
+        if (current is not None and current.id != value.id) or not isinstance(topology.vaults, PersistentMap):
+            return None
+        new = dataclasses.replace(topology, vaults=topology.vaults.set(value.name, value))
+        if current is not None and current.region == value.region:
+            _keep_cached(topology, new, "vault_regions")
+        _keep_cached(topology, new, "_endpoints_by_vault")
+        return new
+    zone_key = rid.parent.key if rid.parent is not None else ""
+    index = next((i for i, z in enumerate(topology.zones) if z.id == zone_key), None)
+    if index is None:
+        return None
+    zone = topology.zones[index]
+    if kind == RECORD_SET:
+        if not isinstance(zone.records, PersistentMap):
+            return None
+        if rec is None:
+            records = zone.records.without((rid.name.lower(), rid.types[-1].upper()))
+        else:
+            name, records_value = record_set(rid, rec.body)
+            records = zone.records.set(name, records_value)
+        changed = dataclasses.replace(zone, records=records)
+    else:  # a link written (its delete rebuilds: the zone may lose what it auto-registered)
+        link = zone_link(rid, rec.body) if rec is not None and "properties" in rec.body else None
+        if link is None:
+            return None
+        links = {existing.id: existing for existing in zone.links}
+        links[rid.key] = link
+        changed = dataclasses.replace(zone, links=tuple(sorted(links.values(), key=lambda k: k.id)))
+    new = dataclasses.replace(topology, zones=topology.zones[:index] + (changed,) + topology.zones[index + 1:])
+    for cached in ("vault_regions", "_endpoints_by_vault"):
+        _keep_cached(topology, new, cached)
+    return new
+
+
+def _keep_cached(old: Topology, new: Topology, name: str) -> None:
+    """A derived index of the old snapshot that the patch did not touch is the new one's too."""
+    if name in old.__dict__:
+        new.__dict__[name] = old.__dict__[name]
 
 
 class Snapshots:
     """The current topology. Every write through ARM (in any process sharing the store) bumps a generation
-    record; a snapshot is rebuilt only when that generation moved, checked at most every MAX_AGE seconds
-    (at once for this process's own writes)."""
+    record; a write here patches the snapshot where it can, and anything else makes the next use rebuild it
+    (checked at most every MAX_AGE seconds for other processes' writes, at once for this process's own)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -181,24 +279,33 @@ class Snapshots:
         self.listeners: list[Callable[[], None]] = []
         self.last_write: str | None = None
         """The path of this process's latest write; None when the latest change came from elsewhere."""
+        self.patched = 0
+        """How many writes patched the snapshot instead of rebuilding it (for tests and benchmarks)."""
 
     def changed(self, path: str = "") -> None:
-        """A write happened here (to `path`): tell the other processes and rebuild on next use."""
+        """A write happened here (to `path`): tell the other processes, and patch or drop the snapshot."""
         self.last_write = path.lower()
         with self.store.transaction() as tx:
             rec = tx.get(*GENERATION)
-            tx.put(*GENERATION, {"changed": time.time(), "after": rec.version if rec else 0})
-        self._checked = 0.0
-        self._notify_if_moved(mine=True)
+            before = rec.version if rec else 0
+            after = tx.put(*GENERATION, {"changed": time.time(), "after": before}).version
+        with self._lock:
+            current = self._current if before == self._generation else None  # nobody else wrote in between
+            patched = patch(current, self.store, path) if current is not None else None
+            self._current = patched
+            self._generation = after
+            self.patched += patched is not None
+        self._checked = time.monotonic()
+        for listener in self.listeners:
+            listener()
 
     def _stored_generation(self) -> int:
         rec = self.store.get(*GENERATION)
         return rec.version if rec else 0
 
-    def _notify_if_moved(self, mine: bool = False) -> bool:
+    def _notify_if_moved(self) -> bool:
         generation = self._stored_generation()
-        if not mine:
-            self.last_write = None if generation != self._generation else self.last_write
+        self.last_write = None if generation != self._generation else self.last_write
         self._checked = time.monotonic()
         if generation == self._generation and self._current is not None:
             return False

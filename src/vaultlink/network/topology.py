@@ -1,5 +1,5 @@
-"""A snapshot of the network as the model sees it: plain frozen values, built by the runtime from the
-control plane's records, read by resolve, route and admit.
+"""A snapshot of the network as the model sees it: plain frozen values, projected from the control plane's
+records (arm/projection.py), read by resolve, route and admit.
 
 Everything is keyed the way Azure keys it: resource ids lower-cased (`key`), names lower-cased where DNS
 compares them.
@@ -8,6 +8,7 @@ compares them.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
@@ -86,6 +87,8 @@ class RecordSet:
 class ZoneLink:
     vnet: str
     resolution_policy: str = "Default"
+    id: str = ""
+    """The link resource's key."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +96,7 @@ class PrivateZone:
     id: str
     name: str
     links: tuple[ZoneLink, ...]
-    records: dict[tuple[str, str], RecordSet] = field(default_factory=dict)
+    records: Mapping[tuple[str, str], RecordSet] = field(default_factory=dict)
     """(relative name lower-cased, '@' for the apex; record type) -> record."""
 
     def link_for(self, vnet: str) -> ZoneLink | None:
@@ -118,12 +121,12 @@ class Vault:
 
 @dataclass(frozen=True)
 class Topology:
-    vnets: dict[str, VirtualNetwork] = field(default_factory=dict)
-    subnets: dict[str, Subnet] = field(default_factory=dict)
+    vnets: Mapping[str, VirtualNetwork] = field(default_factory=dict)
+    subnets: Mapping[str, Subnet] = field(default_factory=dict)
     endpoints: tuple[PrivateEndpoint, ...] = ()
-    machines: dict[str, Machine] = field(default_factory=dict)
+    machines: Mapping[str, Machine] = field(default_factory=dict)
     zones: tuple[PrivateZone, ...] = ()
-    vaults: dict[str, Vault] = field(default_factory=dict)
+    vaults: Mapping[str, Vault] = field(default_factory=dict)
     """By lower-cased vault name."""
 
     def vault_endpoints(self, vault_id: str) -> list[tuple[PrivateEndpoint, Connection]]:
