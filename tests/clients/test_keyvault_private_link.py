@@ -1,8 +1,7 @@
 """A vault's private link side through the real azure-mgmt-keyvault SDK: its private link resource, and the
 private endpoint connections the owner lists, approves, rejects and removes.
 
-Connections are made by creating a private endpoint with azure-mgmt-network. Until Microsoft.Network serves
-private endpoints, the tests that need one skip with "needs Microsoft.Network privateEndpoints"."""
+Connections are made by creating a private endpoint with azure-mgmt-network."""
 
 from __future__ import annotations
 
@@ -14,8 +13,6 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.network import NetworkManagementClient
 from tests.clients.keyvault_support import World, cli, own_subscription, unique
 from tests.vaultlink_process import Running
-
-NEEDS_NETWORK = "needs Microsoft.Network privateEndpoints"
 
 
 @pytest.fixture(scope="module")
@@ -33,26 +30,21 @@ def network(world: World) -> NetworkManagementClient:
 
 
 def private_endpoint(world: World, vault_id: str, *, manual: bool = True, group: str | None = None) -> Any:
-    """A virtual network, a subnet and a private endpoint to the vault; skips when Microsoft.Network cannot."""
+    """A virtual network, a subnet and a private endpoint to the vault."""
     net, group = network(world), group or world.group
     vnet, pe = unique("vnet"), unique("pe")
-    try:
-        net.virtual_networks.begin_create_or_update(group, vnet, {
-            "location": "eastus",
-            "properties": {"addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
-                           "subnets": [{"name": "endpoints", "properties": {"addressPrefix": "10.20.1.0/24"}}]},
-        }).result()
-        subnet = net.subnets.get(group, vnet, "endpoints")
-        connection = {"name": "to-vault", "properties": {"privateLinkServiceId": vault_id, "groupIds": ["vault"],
-                                                         "requestMessage": "please approve"}}
-        key = "manualPrivateLinkServiceConnections" if manual else "privateLinkServiceConnections"
-        return net.private_endpoints.begin_create_or_update(group, pe, {
-            "location": "eastus", "properties": {"subnet": {"id": subnet.id}, key: [connection]},
-        }).result()
-    except HttpResponseError as e:
-        if e.status_code in (404, 405) or (e.error is not None and e.error.code in ("NotFound", "PathNotFound")):
-            pytest.skip(NEEDS_NETWORK)
-        raise
+    net.virtual_networks.begin_create_or_update(group, vnet, {
+        "location": "eastus",
+        "properties": {"addressSpace": {"addressPrefixes": ["10.20.0.0/16"]},
+                       "subnets": [{"name": "endpoints", "properties": {"addressPrefix": "10.20.1.0/24"}}]},
+    }).result()
+    subnet = net.subnets.get(group, vnet, "endpoints")
+    connection = {"name": "to-vault", "properties": {"privateLinkServiceId": vault_id, "groupIds": ["vault"],
+                                                     "requestMessage": "please approve"}}
+    key = "manualPrivateLinkServiceConnections" if manual else "privateLinkServiceConnections"
+    return net.private_endpoints.begin_create_or_update(group, pe, {
+        "location": "eastus", "properties": {"subnet": {"id": subnet.id}, key: [connection]},
+    }).result()
 
 
 def only_connection(kv: KeyVaultManagementClient, group: str, vault_name: str) -> Any:
