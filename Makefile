@@ -39,8 +39,11 @@ $(STAMP_AZ):
 run: $(STAMP_RUN)
 	$(BIN)/vaultlink up
 
+# The whole suite on SQLite, then the client suite again with every server's state in a throwaway PostgreSQL
+# database (tests/postgres.py), so both backends run every client test.
 test: $(STAMP_TEST) $(STAMP_AZ)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q
+	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az VAULTLINK_TEST_STORE=postgresql $(BIN)/pytest -q tests/clients
 
 bench: $(STAMP_BENCH) $(STAMP_AZ)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/python -m bench

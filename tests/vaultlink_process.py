@@ -1,4 +1,8 @@
-"""Start and stop a real `vaultlink up` process for tests and benchmarks."""
+"""Start and stop a real `vaultlink up` process for tests and benchmarks.
+
+With VAULTLINK_TEST_STORE=postgresql every server that names no store of its own keeps its state in a throwaway
+PostgreSQL database (tests/postgres.py), one per data directory, so the whole client suite runs on both backends.
+"""
 
 from __future__ import annotations
 
@@ -102,6 +106,21 @@ def free_port() -> int:
     raise RuntimeError("no free port on 127.0.0.1")
 
 
+STORE_VARIABLE = "VAULTLINK_TEST_STORE"
+
+
+def on_postgres() -> bool:
+    return os.environ.get(STORE_VARIABLE, "sqlite") == "postgresql"
+
+
+def _store_args(data_dir: Path, args: tuple[str, ...]) -> list[str]:
+    if not on_postgres() or "--store" in args:
+        return []
+    from tests.postgres import database_for
+
+    return ["--store", database_for(data_dir)]
+
+
 def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str] | None = None) -> Running:
     """`vaultlink up` on a data directory: a free proxy port, and one free DNS port that every resolver shares
     (each on its own loopback address), so a restart on the same ports keeps every address."""
@@ -111,7 +130,7 @@ def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str]
         state_file.unlink()
     log = data_dir / "server.log"
     cmd = [sys.executable, "-m", "vaultlink", "up", "--data-dir", str(data_dir), "--proxy-port", "0",
-           "--dns-port", str(free_port()), *args]
+           "--dns-port", str(free_port()), *args, *_store_args(data_dir, args)]
     child_env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     child_env.update(env or {})
     with log.open("ab") as f:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from typing import Any
 
@@ -36,3 +37,22 @@ def make_vault(running: Running, *, rbac: bool = False, policies: list[dict[str,
 
 def vault_url(name: str) -> str:
     return f"https://{name}.vault.azure.net"
+
+
+def stored_bytes(running: Running) -> bytes:
+    """Everything the server's store holds, as bytes: the SQLite file and its WAL, or every PostgreSQL row."""
+    url = str(running.state["store"])
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=5) as conn:
+            rows = conn.execute("SELECT kind, key, body::text FROM records").fetchall()
+        return "\n".join(" ".join(str(c) for c in row) for row in rows).encode()
+    db = running.data_dir / "vaultlink.db"
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        conn.execute("PRAGMA wal_checkpoint")
+    except sqlite3.OperationalError:
+        pass
+    conn.close()
+    return b"".join(p.read_bytes() for p in (db, db.with_name(db.name + "-wal")) if p.exists())

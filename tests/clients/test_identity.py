@@ -66,7 +66,7 @@ def server_key(vaultlink: Running) -> Any:
     from vaultlink.runtime import bootstrap
     from vaultlink.store import open_store
 
-    store = open_store(f"sqlite:///{vaultlink.data_dir / 'vaultlink.db'}")
+    store = open_store(str(vaultlink.state["store"]))
     try:
         pem = bootstrap.signing_key(store, bootstrap.open_sealer(store, vaultlink.data_dir)).to_pem()
     finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -21,7 +20,7 @@ from azure.keyvault.keys import (
 )
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from tests.clients.keyvaults import make_vault, owner_credential, vault_url
+from tests.clients.keyvaults import make_vault, owner_credential, stored_bytes, vault_url
 from tests.vaultlink_process import Running
 
 
@@ -277,17 +276,6 @@ def test_rbac_data_actions(vaultlink: Running) -> None:
         "principal_id": c["servicePrincipal"]["objectId"]})
     assert client.create_rsa_key("x").name == "x"
     assert client.get_key_rotation_policy("x").lifetime_actions
-
-
-def stored_bytes(vaultlink: Running) -> bytes:
-    db = vaultlink.data_dir / "vaultlink.db"
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        conn.execute("PRAGMA wal_checkpoint")
-    except sqlite3.OperationalError:
-        pass
-    conn.close()
-    return b"".join(p.read_bytes() for p in (db, db.with_name(db.name + "-wal")) if p.exists())
 
 
 def test_private_key_material_is_encrypted_at_rest(vaultlink: Running, client: KeyClient) -> None:

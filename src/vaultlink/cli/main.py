@@ -162,8 +162,10 @@ def _directory(data_dir: Path, store_url: str | None) -> Any:
     from vaultlink.identity.directory import Directory
     from vaultlink.store import open_store
 
-    url = store_url or Config(data_dir=data_dir).effective_store_url
-    if not store_url and not (data_dir / "vaultlink.db").exists():
+    state = read_state(data_dir)
+    running_store = str(state["store"]) if state and state.get("store") else None  # the server's, without password
+    url = store_url or running_store or Config(data_dir=data_dir).effective_store_url
+    if not store_url and not running_store and not (data_dir / "vaultlink.db").exists():
         fail(f"no vaultlink state in {data_dir}; run `vaultlink up` first")
     return Directory(open_store(url))
 
