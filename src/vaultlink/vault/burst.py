@@ -36,3 +36,7 @@ class BurstReads:
                 return rec
         seen[(kind, key)] = rec
         return rec
+
+    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]:
+        """Listings are not remembered: they read the store."""
+        return self.store.list(kind, prefix, limit=limit, after=after)

@@ -79,24 +79,6 @@ class ForbiddenByFirewall(Forbidden):
                    f"{address}\r\nCaller: {caller}\r\nVault: {vault};location={location}")
 
 
-class SecretDisabled(Forbidden):
-    """Operation get is not allowed on a disabled secret."""
-
-    inner_code = "SecretDisabled"
-
-
-class SecretNotFound(errors.NotFound):
-    """A secret with (name/id) {name} was not found in this key vault. If you recently deleted this secret you
-    may be able to recover it using the correct recovery command. For help resolving this issue, please see
-    https://go.microsoft.com/fwlink/?linkid=2125182"""
-
-
-class DeletedSecretNotFound(SecretNotFound):
-    """Deleted Secret not found"""
-
-    code = "SecretNotFound"
-
-
 class ObjectConflict(errors.Conflict):
     """{message}"""
 
@@ -108,82 +90,6 @@ class PurgeProtected(Forbidden):
     will automatically purge it after the retention period has passed."""
 
     inner_code = "PurgeProtectionEnabled"
-
-
-# ---- keys -------------------------------------------------------------------------------------------------
-
-class KeyNotFound(errors.NotFound):
-    """A key with (name/id) {name} was not found in this key vault. If you recently deleted this key you may be
-    able to recover it using the correct recovery command. For help resolving this issue, please see
-    https://go.microsoft.com/fwlink/?linkid=2125182"""
-
-
-class DeletedKeyNotFound(KeyNotFound):
-    """Deleted Key not found: {name}"""
-
-    code = "KeyNotFound"
-
-
-class KeyOperationForbidden(Forbidden):
-    """Operation {operation} is not permitted on this key."""
-
-    inner_code = "KeyOperationForbidden"
-
-
-class KeyDisabled(Forbidden):
-    """Operation {operation} is not allowed on a disabled key."""
-
-    inner_code = "KeyDisabled"
-
-
-class KeyNotYetValid(Forbidden):
-    """Operation {operation} is not allowed on a key before its activation ('nbf') time."""
-
-    inner_code = "KeyNotYetValid"
-
-
-class KeyExpired(Forbidden):
-    """Operation {operation} is not allowed on an expired key."""
-
-    inner_code = "KeyExpired"
-
-
-class KeyManagedByKeyVault(Forbidden):
-    """Operation "{operation}" is not allowed as this object's lifetime is managed by Key Vault."""
-
-    inner_code = "KeyManagedByKeyVault"
-
-
-class SecretManagedByKeyVault(Forbidden):
-    """Operation "{operation}" is not allowed as this object's lifetime is managed by Key Vault."""
-
-    inner_code = "SecretManagedByKeyVault"
-
-
-# ---- certificates -----------------------------------------------------------------------------------------
-
-class CertificateNotFound(errors.NotFound):
-    """A certificate with (name/id) {name} was not found in this key vault. If you recently deleted this
-    certificate you may be able to recover it using the correct recovery command. For help resolving this issue,
-    please see https://go.microsoft.com/fwlink/?linkid=2125182"""
-
-
-class DeletedCertificateNotFound(CertificateNotFound):
-    """Deleted Certificate not found: {name}"""
-
-    code = "CertificateNotFound"
-
-
-class PendingCertificateNotFound(errors.NotFound):
-    """Pending certificate not found: {name}"""
-
-
-class ContactsNotFound(errors.NotFound):
-    """Contacts not found"""
-
-
-class CertificateIssuerNotFound(errors.NotFound):
-    """Issuer not found: {name}"""
 
 
 # ---- throttling -------------------------------------------------------------------------------------------

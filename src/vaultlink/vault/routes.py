@@ -18,6 +18,7 @@ from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Route
 from vaultlink.vault.secrets import routes as secrets
+from vaultlink.vault.secrets.lifecycle import SecretLifecycle
 from vaultlink.vault.secrets.service import Secrets
 
 
@@ -25,8 +26,9 @@ def vault_routes(store: Store, protector: Protector, sealer: Sealer) -> list[Rou
     key_service = Keys(store, protector)
     key_life = KeyLifecycle(key_service, sealer)
     certs = Certificates(store, key_service, protector)
+    secret_service = Secrets(store, protector)
     return (
-        secrets.routes(Secrets(store, protector, sealer), certs.owns)
+        secrets.routes(secret_service, SecretLifecycle(secret_service, sealer), certs.owns)
         + keys.routes(key_service, key_life, KeyOperations(key_service))
         + certificates.routes(certs, CertificateLifecycle(certs, key_life, sealer), CertificateOperations(certs),
                               CertificateContacts(store, protector))

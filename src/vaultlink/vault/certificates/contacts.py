@@ -10,7 +10,8 @@ from typing import Any
 
 from vaultlink.store import Store
 from vaultlink.vault import objects
-from vaultlink.vault.errors import BadParameter, CertificateIssuerNotFound, ContactsNotFound
+from vaultlink.vault.certificates.errors import CertificateIssuerNotFound, ContactsNotFound
+from vaultlink.vault.errors import BadParameter
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request

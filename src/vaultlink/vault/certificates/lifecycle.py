@@ -12,22 +12,15 @@ from typing import Any
 
 from vaultlink.store.sealing import Sealer
 from vaultlink.vault import objects
-from vaultlink.vault.certificates.service import CERT, DELETED, PENDING, VERSION, Certificates
-from vaultlink.vault.errors import (
-    BadParameter,
-    CertificateNotFound,
-    DeletedCertificateNotFound,
-    ObjectConflict,
-    PurgeProtected,
-)
+from vaultlink.vault.certificates.errors import CertificateNotFound, DeletedCertificateNotFound
+from vaultlink.vault.certificates.service import CERT, PENDING, VERSION, Certificates
+from vaultlink.vault.errors import BadParameter, ObjectConflict, PurgeProtected
 from vaultlink.vault.keys import crypto as keycrypto
 from vaultlink.vault.keys.lifecycle import BACKUP_CONTEXT, KeyLifecycle, open_backup
 from vaultlink.vault.keys.service import DELETED as KEY_DELETED
 from vaultlink.vault.keys.service import KEY, record_key, sealing_context
 from vaultlink.vault.keys.service import VERSION as KEY_VERSION
 from vaultlink.vault.request import Request
-
-DAY = 86400
 
 
 class CertificateLifecycle:
@@ -55,13 +48,11 @@ class CertificateLifecycle:
         with self.store.transaction() as tx:
             head = self.certs.head(tx, req.vault, name)
             stamp = objects.now()
-            purge_date = stamp + req.vault.soft_delete_days * DAY
-            deleted = {**head.body, "deletedDate": stamp, "scheduledPurgeDate": purge_date}
-            tx.delete(CERT, head.key)
-            tx.put(DELETED, head.key, deleted)
+            deleted = self.certs.objects.soft_delete(tx, req.vault, name, stamp)
+            assert deleted is not None
             if tx.get(KEY, head.key) is not None:
                 self.keys.soft_delete(tx, req.vault, name)
-            self.certs.secrets.soft_delete(tx, req.vault, name, stamp, purge_date)
+            self.certs.secrets.soft_delete(tx, req.vault, name, stamp)
         return 200, self._deleted(req, deleted)
 
     def get_deleted(self, req: Request) -> tuple[int, Any]:
@@ -72,21 +63,8 @@ class CertificateLifecycle:
         return 200, self._deleted(req, deleted)
 
     def list_deleted(self, req: Request) -> tuple[int, Any]:
-        page = objects.page_of(req.query)
         include_pending = req.query.get("includePending", "").lower() == "true"
-        recs = self.store.list(DELETED, f"{req.vault.instance}/", limit=page.size, after=page.after)
-        value = []
-        for rec in recs:
-            if rec.body["scheduledPurgeDate"] <= objects.now():
-                continue
-            item = self.certs.list_item(req, rec, include_pending)
-            if item is not None:
-                item.update(recoveryId=f"{req.base}/deletedcertificates/{rec.body['name']}",
-                            deletedDate=rec.body["deletedDate"], scheduledPurgeDate=rec.body["scheduledPurgeDate"])
-                value.append(item)
-        last = recs[-1].key if recs else None
-        return 200, {"value": value, "nextLink": objects.next_link(req.base, "/deletedcertificates", req.api_version,
-                                                                   page, last, len(recs) == page.size)}
+        return 200, self.certs.objects.deleted_listing(req, lambda rec: self.certs.list_item(req, rec, include_pending))
 
     def recover(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
@@ -95,9 +73,7 @@ class CertificateLifecycle:
             if deleted is None:
                 raise DeletedCertificateNotFound(name=name)
             key = record_key(req.vault, name)
-            head = {k: deleted[k] for k in ("name", "current", "policy")}
-            tx.delete(DELETED, key)
-            tx.put(CERT, key, head, expect=0)
+            self.certs.objects.recover(tx, req.vault, name, ("name", "current", "policy"))
             if tx.get(KEY_DELETED, key) is not None:
                 self.keys.restore_deleted(tx, req.vault, name)
             self.certs.secrets.restore_deleted(tx, req.vault, name)

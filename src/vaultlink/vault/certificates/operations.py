@@ -8,8 +8,9 @@ from typing import Any
 
 from vaultlink.vault import objects
 from vaultlink.vault.certificates import x509
+from vaultlink.vault.certificates.errors import PendingCertificateNotFound
 from vaultlink.vault.certificates.service import CERT, PENDING, Certificates, pending_context
-from vaultlink.vault.errors import BadParameter, PendingCertificateNotFound
+from vaultlink.vault.errors import BadParameter
 from vaultlink.vault.keys import crypto as keycrypto
 from vaultlink.vault.keys.service import record_key
 from vaultlink.vault.request import Request

@@ -12,10 +12,11 @@ from typing import Any
 
 from vaultlink.store import Store, Transaction
 from vaultlink.vault import objects
-from vaultlink.vault.errors import SecretManagedByKeyVault
+from vaultlink.vault.collection import Collection
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request
+from vaultlink.vault.secrets.errors import SecretManagedByKeyVault
 from vaultlink.vault.secrets.service import DELETED, SECRET, VERSION
 
 Operation = Callable[[Request], tuple[int, Any]]
@@ -33,6 +34,7 @@ class CertificateSecrets:
     def __init__(self, store: Store, protector: Protector) -> None:
         self.store = store
         self.protector = protector
+        self.objects = Collection(store, SECRET, VERSION, DELETED, "secrets")
 
     def occupied(self, tx: Transaction, vault: VaultInfo, name: str) -> bool:
         """A live secret, or a deleted one still in retention, holds the name; an expired one is purged."""
@@ -66,22 +68,14 @@ class CertificateSecrets:
             tx.put(VERSION, rec.key, {**rec.body, "attributes": {**rec.body["attributes"], **changes}},
                    expect=rec.version)
 
-    def soft_delete(self, tx: Transaction, vault: VaultInfo, name: str, deleted_date: int, purge_date: int) -> None:
-        head = tx.get(SECRET, _key(vault, name))
-        if head is not None:
-            tx.delete(SECRET, head.key)
-            tx.put(DELETED, head.key, {**head.body, "deletedDate": deleted_date, "scheduledPurgeDate": purge_date})
+    def soft_delete(self, tx: Transaction, vault: VaultInfo, name: str, deleted_date: int) -> None:
+        self.objects.soft_delete(tx, vault, name, deleted_date)
 
     def restore_deleted(self, tx: Transaction, vault: VaultInfo, name: str) -> None:
-        rec = tx.get(DELETED, _key(vault, name))
-        if rec is not None:
-            tx.delete(DELETED, rec.key)
-            tx.put(SECRET, rec.key, {"name": rec.body["name"], "current": rec.body["current"]}, expect=0)
+        self.objects.recover(tx, vault, name, ("name", "current"))
 
     def purge(self, tx: Transaction, vault: VaultInfo, name: str) -> None:
-        tx.delete(SECRET, _key(vault, name))
-        tx.delete(DELETED, _key(vault, name))
-        tx.delete_prefix(VERSION, f"{_key(vault, name)}/")
+        self.objects.purge(tx, vault, name)
 
     def restore_version(self, tx: Transaction, vault: VaultInfo, name: str, ver: dict[str, Any], plain: str) -> None:
         sealed = self.protector.encrypt(vault.instance, plain.encode(), _context(name, ver["version"]))

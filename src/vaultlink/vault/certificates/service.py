@@ -5,7 +5,7 @@ thumbprint, attributes, tags), the deleted certificate, and the pending operatio
 in one transaction, a key version (managed, sealed by the Protector), a secret version (the PFX or PEM, with
 `kid`) and the certificate version, all under one version id. A self-signed certificate is issued at once;
 its create answers 202 with the pending operation, which reads "completed" on the first poll.
-Pending operations and merge are in certoperations.py; delete, recovery and backup in certlifecycle.py.
+Pending operations and merge are in operations.py; delete, recovery and backup in lifecycle.py.
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ from vaultlink.vault import objects
 from vaultlink.vault.certificates import policy as certpolicy
 from vaultlink.vault.certificates import x509
 from vaultlink.vault.certificates.contacts import issuer_exists
+from vaultlink.vault.certificates.errors import CertificateNotFound
 from vaultlink.vault.certificates.secrets import CertificateSecrets
-from vaultlink.vault.errors import (
-    BadParameter,
-    CertificateNotFound,
-    ObjectConflict,
-)
+from vaultlink.vault.collection import Collection
+from vaultlink.vault.errors import BadParameter, ObjectConflict
 from vaultlink.vault.keys import crypto as keycrypto
 from vaultlink.vault.keys.service import KEY, Keys, record_key
 from vaultlink.vault.keys.service import VERSION as KEY_VERSION
@@ -62,6 +60,7 @@ class Certificates:
         self.keys = keys
         self.protector = protector
         self.secrets = CertificateSecrets(store, protector)
+        self.objects = Collection(store, CERT, VERSION, DELETED, "certificates")
 
     # ---- what the secrets and keys APIs ask ---------------------------------------------------------------
     def owns(self, vault: VaultInfo, name: str) -> bool:
@@ -133,17 +132,8 @@ class Certificates:
         return 200, self.bundle(req, head.body["name"], head.body, ver.body)
 
     def list_certificates(self, req: Request) -> tuple[int, Any]:
-        page = objects.page_of(req.query)
         include_pending = req.query.get("includePending", "").lower() == "true"
-        recs = self.store.list(CERT, f"{req.vault.instance}/", limit=page.size, after=page.after)
-        value = []
-        for rec in recs:
-            item = self.list_item(req, rec, include_pending)
-            if item is not None:
-                value.append(item)
-        last = recs[-1].key if recs else None
-        return 200, {"value": value, "nextLink": objects.next_link(req.base, "/certificates", req.api_version, page,
-                                                                   last, len(recs) == page.size)}
+        return 200, self.objects.listing(req, lambda rec: self.list_item(req, rec, include_pending))
 
     def list_item(self, req: Request, rec: Record, include_pending: bool) -> dict[str, Any] | None:
         if rec.body["current"] is not None:
@@ -156,21 +146,12 @@ class Certificates:
 
     def versions(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
-        page = objects.page_of(req.query)
         head = self.head(self.store, req.vault, name)
-        recs = self.store.list(VERSION, f"{head.key}/", limit=page.size, after=page.after)
-        value = [self.item(req, head.body["name"], r.body, versioned=True) for r in recs]
-        last = recs[-1].key if recs else None
-        link = objects.next_link(req.base, f"/certificates/{head.body['name']}/versions", req.api_version, page, last,
-                                 len(recs) == page.size)
-        return 200, {"value": value, "nextLink": link}
+        return 200, self.objects.versions(req, head, lambda r: self.item(req, head.body["name"], r.body, versioned=True))
 
     # ---- names ------------------------------------------------------------------------------------------
     def deleted_record(self, src: Reader, vault: VaultInfo, name: str) -> dict[str, Any] | None:
-        rec = src.get(DELETED, record_key(vault, name))
-        if rec is None or rec.body["scheduledPurgeDate"] <= objects.now():
-            return None
-        return rec.body
+        return self.objects.deleted_record(src, vault, name)
 
     def claim_name(self, tx: Transaction, vault: VaultInfo, name: str) -> Record | None:
         """The live certificate of that name, or None when the name is free for a new one; refuses a name held

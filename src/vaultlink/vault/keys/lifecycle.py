@@ -15,19 +15,13 @@ from typing import Any
 from vaultlink.store import Transaction
 from vaultlink.store.sealing import SealBroken, Sealer
 from vaultlink.vault import objects
-from vaultlink.vault.errors import (
-    BadParameter,
-    DeletedKeyNotFound,
-    KeyManagedByKeyVault,
-    ObjectConflict,
-    PurgeProtected,
-)
+from vaultlink.vault.errors import BadParameter, ObjectConflict, PurgeProtected
 from vaultlink.vault.keys import crypto as keycrypto
-from vaultlink.vault.keys.service import DELETED, KEY, POLICY, VERSION, Keys, record_key, sealing_context
+from vaultlink.vault.keys.errors import DeletedKeyNotFound, KeyManagedByKeyVault
+from vaultlink.vault.keys.service import KEY, POLICY, VERSION, Keys, record_key, sealing_context
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.request import Request
 
-DAY = 86400
 BACKUP_CONTEXT = "kv-backup"
 
 
@@ -38,11 +32,8 @@ class KeyLifecycle:
         self.sealer = sealer
 
     def _deleted(self, req: Request, deleted: dict[str, Any], ver: dict[str, Any]) -> dict[str, Any]:
-        body = self.keys.bundle(req, deleted["name"], deleted, ver)
-        body["recoveryId"] = f"{req.base}/deletedkeys/{deleted['name']}"
-        body["deletedDate"] = deleted["deletedDate"]
-        body["scheduledPurgeDate"] = deleted["scheduledPurgeDate"]
-        return body
+        return {**self.keys.bundle(req, deleted["name"], deleted, ver),
+                **self.keys.objects.deletion(deleted, deleted["name"], req)}
 
     # ---- delete, and the records certificates share -----------------------------------------------------
     def delete(self, req: Request) -> tuple[int, Any]:
@@ -55,21 +46,14 @@ class KeyLifecycle:
         return 200, self._deleted(req, deleted, ver.body)
 
     def soft_delete(self, tx: Transaction, vault: VaultInfo, name: str) -> dict[str, Any]:
-        head = tx.get(KEY, record_key(vault, name))
-        assert head is not None
-        stamp = objects.now()
-        deleted = {**head.body, "deletedDate": stamp, "scheduledPurgeDate": stamp + vault.soft_delete_days * DAY}
-        tx.delete(KEY, head.key)
-        tx.put(DELETED, head.key, deleted)
+        deleted = self.keys.objects.soft_delete(tx, vault, name)
+        assert deleted is not None
         return deleted
 
     def restore_deleted(self, tx: Transaction, vault: VaultInfo, name: str) -> dict[str, Any]:
         """Moves a deleted key back; the caller has checked that it is recoverable."""
-        rec = tx.get(DELETED, record_key(vault, name))
-        assert rec is not None
-        head: dict[str, Any] = {k: rec.body[k] for k in ("name", "current", "managed") if k in rec.body}
-        tx.delete(DELETED, rec.key)
-        tx.put(KEY, rec.key, head, expect=0)
+        head = self.keys.objects.recover(tx, vault, name, ("name", "current", "managed"))
+        assert head is not None
         return head
 
     # ---- deleted keys -----------------------------------------------------------------------------------
@@ -83,22 +67,7 @@ class KeyLifecycle:
         return 200, self._deleted(req, deleted, ver.body)
 
     def list_deleted(self, req: Request) -> tuple[int, Any]:
-        page = objects.page_of(req.query)
-        recs = self.store.list(DELETED, f"{req.vault.instance}/", limit=page.size, after=page.after)
-        value = []
-        for rec in recs:
-            if rec.body["scheduledPurgeDate"] <= objects.now():
-                continue
-            ver = self.store.get(VERSION, f"{rec.key}/{rec.body['current']}")
-            if ver is not None:
-                item = self.keys.item(req, rec.body["name"], rec.body, ver.body, versioned=False)
-                item["recoveryId"] = f"{req.base}/deletedkeys/{rec.body['name']}"
-                item["deletedDate"] = rec.body["deletedDate"]
-                item["scheduledPurgeDate"] = rec.body["scheduledPurgeDate"]
-                value.append(item)
-        last = recs[-1].key if recs else None
-        return 200, {"value": value, "nextLink": objects.next_link(req.base, "/deletedkeys", req.api_version, page,
-                                                                   last, len(recs) == page.size)}
+        return 200, self.keys.objects.deleted_listing(req, lambda rec: self.keys.listed(req, rec))
 
     def recover(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])

@@ -10,14 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.vault import objects
-from vaultlink.vault.errors import (
-    BadParameter,
-    KeyDisabled,
-    KeyExpired,
-    KeyNotYetValid,
-    KeyOperationForbidden,
-)
+from vaultlink.vault.errors import BadParameter
 from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.vault.keys.errors import KeyDisabled, KeyExpired, KeyNotYetValid, KeyOperationForbidden
 from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.request import Request
 

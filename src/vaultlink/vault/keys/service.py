@@ -3,8 +3,8 @@
 Kept as secrets are: the key (its name, current version, and whether a certificate manages it), one record
 per version (the private key as PKCS#8, sealed by the vault's Protector under the key's name and version, with
 the public JWK and the attributes beside it), the deleted key, and the rotation policy. Only the public JWK
-ever leaves. Soft delete, recovery, purge and backup live in keylifecycle.py; the cryptographic operations in
-keyoperations.py.
+ever leaves. Soft delete, recovery, purge and backup live in lifecycle.py; the cryptographic operations in
+operations.py.
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ from typing import Any
 
 from vaultlink.store import Reader, Record, Store, Transaction
 from vaultlink.vault import objects
-from vaultlink.vault.errors import (
-    BadParameter,
-    KeyDisabled,
-    KeyManagedByKeyVault,
-    KeyNotFound,
-    ObjectConflict,
-)
+from vaultlink.vault.collection import Collection
+from vaultlink.vault.errors import BadParameter, ObjectConflict
 from vaultlink.vault.keys import crypto as keycrypto
 from vaultlink.vault.keys import rotation as keyrotation
+from vaultlink.vault.keys.errors import KeyDisabled, KeyManagedByKeyVault, KeyNotFound
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request
@@ -64,6 +60,7 @@ class Keys:
     def __init__(self, store: Store, protector: Protector) -> None:
         self.store = store
         self.protector = protector
+        self.objects = Collection(store, KEY, VERSION, DELETED, "keys")
 
     # ---- shapes -----------------------------------------------------------------------------------------
     def bundle(self, req: Request, name: str, head: dict[str, Any], ver: dict[str, Any]) -> dict[str, Any]:
@@ -96,23 +93,18 @@ class Keys:
 
     # ---- reads ------------------------------------------------------------------------------------------
     def current(self, vault: VaultInfo, name: str, src: Reader | None = None) -> tuple[Record, Record]:
-        src = src or self.store
-        head = src.get(KEY, record_key(vault, name))
-        if head is None:
+        found = self.objects.current(src or self.store, vault, name)
+        if found is None:
             raise KeyNotFound(name=name)
-        ver = src.get(VERSION, f"{record_key(vault, name)}/{head.body['current']}")
-        assert ver is not None
-        return head, ver
+        return found
 
     def version(self, vault: VaultInfo, name: str, version: str, src: Reader | None = None) -> tuple[Record, Record]:
         if not version:
             return self.current(vault, name, src)
-        src = src or self.store
-        head = src.get(KEY, record_key(vault, name))
-        ver = src.get(VERSION, f"{record_key(vault, name)}/{version.lower()}") if head else None
-        if head is None or ver is None:
+        found = self.objects.version_of(src or self.store, vault, name, version)
+        if found is None:
             raise KeyNotFound(name=f"{name}/{version}")
-        return head, ver
+        return found
 
     def private_key(self, vault: VaultInfo, name: str, ver: dict[str, Any]) -> keycrypto.PrivateKey:
         der = self.protector.decrypt(vault.instance, ver["private"], sealing_context(name, ver["version"]))
@@ -125,30 +117,21 @@ class Keys:
             raise KeyDisabled(operation="get")
         return 200, self.bundle(req, head.body["name"], head.body, ver.body)
 
+    def listed(self, req: Request, head: Record) -> dict[str, Any] | None:
+        """A key (or a deleted key) as a listing shows it: without its version."""
+        ver = self.objects.current_version(head)
+        return None if ver is None else self.item(req, head.body["name"], head.body, ver.body, versioned=False)
+
     def list_keys(self, req: Request) -> tuple[int, Any]:
-        page = objects.page_of(req.query)
-        recs = self.store.list(KEY, f"{req.vault.instance}/", limit=page.size, after=page.after)
-        value = []
-        for rec in recs:
-            ver = self.store.get(VERSION, f"{rec.key}/{rec.body['current']}")
-            if ver is not None:
-                value.append(self.item(req, rec.body["name"], rec.body, ver.body, versioned=False))
-        last = recs[-1].key if recs else None
-        return 200, {"value": value, "nextLink": objects.next_link(req.base, "/keys", req.api_version, page, last,
-                                                                   len(recs) == page.size)}
+        return 200, self.objects.listing(req, lambda head: self.listed(req, head))
 
     def versions(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
-        page = objects.page_of(req.query)
         head = self.store.get(KEY, record_key(req.vault, name))
         if head is None:
             raise KeyNotFound(name=name)
-        recs = self.store.list(VERSION, f"{head.key}/", limit=page.size, after=page.after)
-        value = [self.item(req, head.body["name"], head.body, r.body, versioned=True) for r in recs]
-        last = recs[-1].key if recs else None
-        link = objects.next_link(req.base, f"/keys/{head.body['name']}/versions", req.api_version, page, last,
-                                 len(recs) == page.size)
-        return 200, {"value": value, "nextLink": link}
+        return 200, self.objects.versions(req, head, lambda r: self.item(req, head.body["name"], head.body, r.body,
+                                                                          versioned=True))
 
     # ---- writes -----------------------------------------------------------------------------------------
     def create(self, req: Request) -> tuple[int, Any]:
@@ -290,10 +273,7 @@ class Keys:
 
     # ---- deleted keys (the lifecycle module adds the operations) ----------------------------------------
     def deleted_record(self, src: Reader, vault: VaultInfo, name: str) -> dict[str, Any] | None:
-        rec = src.get(DELETED, record_key(vault, name))
-        if rec is None or rec.body["scheduledPurgeDate"] <= objects.now():
-            return None  # past its retention, a deleted key is as good as purged
-        return rec.body
+        return self.objects.deleted_record(src, vault, name)
 
     def refuse_if_deleted(self, tx: Transaction, vault: VaultInfo, name: str) -> None:
         if self.deleted_record(tx, vault, name) is not None:
@@ -303,6 +283,5 @@ class Keys:
             self.purge_records(tx, vault, name)
 
     def purge_records(self, tx: Transaction, vault: VaultInfo, name: str) -> None:
-        tx.delete(DELETED, record_key(vault, name))
+        self.objects.purge(tx, vault, name)
         tx.delete(POLICY, record_key(vault, name))
-        tx.delete_prefix(VERSION, f"{record_key(vault, name)}/")

@@ -10,12 +10,13 @@ from vaultlink.vault.auth import Permission
 from vaultlink.vault.certificates.secrets import guard
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.request import Op, Operation, Route
+from vaultlink.vault.secrets.lifecycle import SecretLifecycle
 from vaultlink.vault.secrets.service import Secrets
 
 S = "Microsoft.KeyVault/vaults/secrets/"
 
 
-def routes(s: Secrets, owned: Callable[[VaultInfo, str], bool] | None = None) -> list[Route]:
+def routes(s: Secrets, life: SecretLifecycle, owned: Callable[[VaultInfo, str], bool] | None = None) -> list[Route]:
     """`owned` tells the secrets that back a certificate: writing them directly is refused, as in Azure."""
 
     def p(name: str, action: str) -> Permission:
@@ -34,14 +35,14 @@ def routes(s: Secrets, owned: Callable[[VaultInfo, str], bool] | None = None) ->
                                       request_type=throttle.SECRET_CREATE)),
         ("PATCH", "/secrets/{name}", Op("Secrets_UpdateSecret", managed(s.update, "update"), write)),
         ("PATCH", "/secrets/{name}/{version}", Op("Secrets_UpdateSecret", managed(s.update, "update"), write)),
-        ("DELETE", "/secrets/{name}", Op("Secrets_DeleteSecret", managed(s.delete, "delete"), p("delete", "delete"))),
+        ("DELETE", "/secrets/{name}", Op("Secrets_DeleteSecret", managed(life.delete, "delete"), p("delete", "delete"))),
         ("POST", "/secrets/{name}/backup",
-         Op("Secrets_BackupSecret", managed(s.backup, "backup"), p("backup", "backup/action"))),
-        ("POST", "/secrets/restore", Op("Secrets_RestoreSecret", s.restore, p("restore", "restore/action"))),
-        ("GET", "/deletedsecrets", Op("Secrets_GetDeletedSecrets", s.list_deleted, read)),
-        ("GET", "/deletedsecrets/{name}", Op("Secrets_GetDeletedSecret", s.get_deleted, read)),
+         Op("Secrets_BackupSecret", managed(life.backup, "backup"), p("backup", "backup/action"))),
+        ("POST", "/secrets/restore", Op("Secrets_RestoreSecret", life.restore, p("restore", "restore/action"))),
+        ("GET", "/deletedsecrets", Op("Secrets_GetDeletedSecrets", life.list_deleted, read)),
+        ("GET", "/deletedsecrets/{name}", Op("Secrets_GetDeletedSecret", life.get_deleted, read)),
         ("DELETE", "/deletedsecrets/{name}",
-         Op("Secrets_PurgeDeletedSecret", managed(s.purge, "purge"), p("purge", "purge/action"))),
+         Op("Secrets_PurgeDeletedSecret", managed(life.purge, "purge"), p("purge", "purge/action"))),
         ("POST", "/deletedsecrets/{name}/recover",
-         Op("Secrets_RecoverDeletedSecret", managed(s.recover, "recover"), p("recover", "recover/action"))),
+         Op("Secrets_RecoverDeletedSecret", managed(life.recover, "recover"), p("recover", "recover/action"))),
     ]
