@@ -7,16 +7,14 @@ and secrets, managed), recovering it brings them back, purging it purges them, a
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from vaultlink.store.sealing import Sealer
-from vaultlink.vault import objects
+from vaultlink.vault import backup, objects
 from vaultlink.vault.certificates.errors import CertificateNotFound, DeletedCertificateNotFound
 from vaultlink.vault.certificates.service import CERT, PENDING, VERSION, Certificates
-from vaultlink.vault.errors import BadParameter, ObjectConflict, PurgeProtected
-from vaultlink.vault.keys import crypto as keycrypto
-from vaultlink.vault.keys.lifecycle import BACKUP_CONTEXT, KeyLifecycle, open_backup
+from vaultlink.vault.errors import ObjectConflict, PurgeProtected
+from vaultlink.vault.keys.lifecycle import KeyLifecycle
 from vaultlink.vault.keys.service import DELETED as KEY_DELETED
 from vaultlink.vault.keys.service import KEY, record_key, sealing_context
 from vaultlink.vault.keys.service import VERSION as KEY_VERSION
@@ -105,17 +103,12 @@ class CertificateLifecycle:
         for ver in versions:
             plain, body = self.certs.secrets.value(req.vault, name, ver["version"])
             secrets.append({"version": body, "value": plain})
-        payload = {"kind": "certificate", "name": head.body["name"], "current": head.body["current"],
-                   "policy": head.body["policy"], "versions": versions, "keys": keys, "secrets": secrets,
-                   "subscription": req.vault.subscription_id.lower(), "geography": req.vault.location}
-        blob = self.sealer.seal(json.dumps(payload).encode(), BACKUP_CONTEXT)
-        return 200, {"value": keycrypto.b64url(blob.encode())}
+        return 200, backup.seal(self.sealer, "certificate", req.vault, {
+            "name": head.body["name"], "current": head.body["current"], "policy": head.body["policy"],
+            "versions": versions, "keys": keys, "secrets": secrets})
 
     def restore(self, req: Request) -> tuple[int, Any]:
-        payload = open_backup(self.sealer, req.json().get("value"), "certificate")
-        if payload["subscription"] != req.vault.subscription_id.lower():
-            raise BadParameter(message="A backup can only be restored to a vault in the same subscription and "
-                               "geography as the vault it was taken from.")
+        payload = backup.open_blob(self.sealer, req.json().get("value"), "certificate", req.vault)
         name = payload["name"]
         vault = req.vault
         with self.store.transaction() as tx:

@@ -9,20 +9,16 @@ same subscription.
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from vaultlink.store import Transaction
-from vaultlink.store.sealing import SealBroken, Sealer
-from vaultlink.vault import objects
-from vaultlink.vault.errors import BadParameter, ObjectConflict, PurgeProtected
-from vaultlink.vault.keys import crypto as keycrypto
+from vaultlink.store.sealing import Sealer
+from vaultlink.vault import backup, objects
+from vaultlink.vault.errors import ObjectConflict, PurgeProtected
 from vaultlink.vault.keys.errors import DeletedKeyNotFound, KeyManagedByKeyVault
 from vaultlink.vault.keys.service import KEY, POLICY, VERSION, Keys, record_key, sealing_context
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.request import Request
-
-BACKUP_CONTEXT = "kv-backup"
 
 
 class KeyLifecycle:
@@ -107,17 +103,12 @@ class KeyLifecycle:
                                               sealing_context(name, rec.body["version"]))
             versions.append({**rec.body, "private": base64.b64encode(der).decode()})
         policy = self.store.get(POLICY, record_key(req.vault, name))
-        payload = {"kind": "key", "name": head.body["name"], "current": head.body["current"], "versions": versions,
-                   "policy": policy.body if policy else None,
-                   "subscription": req.vault.subscription_id.lower(), "geography": req.vault.location}
-        blob = self.sealer.seal(json.dumps(payload).encode(), BACKUP_CONTEXT)
-        return 200, {"value": keycrypto.b64url(blob.encode())}
+        return 200, backup.seal(self.sealer, "key", req.vault, {
+            "name": head.body["name"], "current": head.body["current"], "versions": versions,
+            "policy": policy.body if policy else None})
 
     def restore(self, req: Request) -> tuple[int, Any]:
-        payload = open_backup(self.sealer, req.json().get("value"), "key")
-        if payload["subscription"] != req.vault.subscription_id.lower():
-            raise BadParameter(message="A backup can only be restored to a vault in the same subscription and "
-                               "geography as the vault it was taken from.")
+        payload = backup.open_blob(self.sealer, req.json().get("value"), "key", req.vault)
         name = payload["name"]
         with self.store.transaction() as tx:
             if tx.get(KEY, record_key(req.vault, name)) is not None or self.keys.deleted_record(tx, req.vault, name):
@@ -135,18 +126,3 @@ class KeyLifecycle:
             current = tx.get(VERSION, f"{record_key(req.vault, name)}/{payload['current']}")
             assert current is not None
         return 200, self.keys.bundle(req, name, head, current.body)
-
-
-def open_backup(sealer: Sealer, raw: Any, kind: str) -> dict[str, Any]:
-    """The payload of a backup blob of that kind, or Azure's BadParameter for anything else."""
-    if not isinstance(raw, str) or not raw:
-        raise BadParameter(message="The request must have a 'value' property holding a backup blob.")
-    try:
-        sealed = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-        payload: dict[str, Any] = json.loads(sealer.unseal(sealed, BACKUP_CONTEXT))
-    except (ValueError, UnicodeDecodeError, SealBroken):
-        raise BadParameter(message="The backup blob is not valid: it is damaged, or it was not made by this "
-                           "Key Vault service.") from None
-    if payload.get("kind") != kind:
-        raise BadParameter(message=f"The backup blob does not hold a {kind}.")
-    return payload

@@ -8,13 +8,12 @@ protection. A backup is sealed with vaultlink's root key and opens only in a vau
 from __future__ import annotations
 
 import base64
-import json
 from typing import Any
 
 from vaultlink.store import Record
-from vaultlink.store.sealing import SealBroken, Sealer
-from vaultlink.vault import objects
-from vaultlink.vault.errors import BadParameter, ObjectConflict, PurgeProtected
+from vaultlink.store.sealing import Sealer
+from vaultlink.vault import backup, objects
+from vaultlink.vault.errors import ObjectConflict, PurgeProtected
 from vaultlink.vault.request import Request
 from vaultlink.vault.secrets.errors import DeletedSecretNotFound
 from vaultlink.vault.secrets.service import SECRET, VERSION, Secrets, record_key
@@ -81,26 +80,11 @@ class SecretLifecycle:
         for rec in self.store.list(VERSION, f"{record_key(req.vault, name)}/"):
             plain = self.secrets.protector.decrypt(req.vault.instance, rec.body["value"], f"secret:{name.lower()}/{rec.body['version']}")
             versions.append({**rec.body, "value": base64.b64encode(plain).decode()})
-        payload = {"kind": "secret", "name": secret["name"], "current": secret["current"], "versions": versions,
-                   "subscription": req.vault.subscription_id.lower(), "geography": req.vault.location}
-        blob = self.sealer.seal(json.dumps(payload).encode(), "kv-backup")
-        return 200, {"value": base64.urlsafe_b64encode(blob.encode()).decode().rstrip("=")}
+        return 200, backup.seal(self.sealer, "secret", req.vault,
+                                {"name": secret["name"], "current": secret["current"], "versions": versions})
 
     def restore(self, req: Request) -> tuple[int, Any]:
-        raw = req.json().get("value")
-        if not isinstance(raw, str) or not raw:
-            raise BadParameter(message="The request must have a 'value' property holding a backup blob.")
-        try:
-            sealed = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
-            payload = json.loads(self.sealer.unseal(sealed, "kv-backup"))
-        except (ValueError, UnicodeDecodeError, SealBroken):
-            raise BadParameter(message="The backup blob is not valid: it is damaged, or it was not made by this "
-                               "Key Vault service.") from None
-        if payload.get("kind") != "secret":
-            raise BadParameter(message="The backup blob does not hold a secret.")
-        if payload["subscription"] != req.vault.subscription_id.lower():
-            raise BadParameter(message="A backup can only be restored to a vault in the same subscription and "
-                               "geography as the vault it was taken from.")
+        payload = backup.open_blob(self.sealer, req.json().get("value"), "secret", req.vault)
         name = payload["name"]
         with self.store.transaction() as tx:
             if tx.get(SECRET, record_key(req.vault, name)) is not None or self.secrets.deleted_record(tx, req.vault, name):
