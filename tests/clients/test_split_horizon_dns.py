@@ -150,15 +150,26 @@ def test_wrong_record_and_removed_link(world: World) -> None:
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="port 53 needs root")
-def test_two_servers_each_get_system_resolvers(tmp_path: Any) -> None:
+@pytest.mark.parametrize("taken", [0, 60], ids=["free", "60-addresses-taken"])
+def test_two_servers_each_get_system_resolvers(tmp_path: Any, taken: int) -> None:
     """Two vaultlink servers on one machine both allocate 127.77.x.y addresses; each network still gets a port-53
-    resolver (the second server moves to addresses the first does not hold)."""
+    resolver (the second server moves to addresses the first does not hold), also when other processes (other
+    vaultlink servers, one address per network each) hold many of the addresses already."""
     import json
+    import socket
     import time
     import urllib.request
 
     import requests
 
+    held = []
+    for i in range(taken):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.bind((f"127.77.1.{1 + i}", 53))
+            held.append(sock)
+        except OSError:  # another process holds it already: taken all the same
+            sock.close()
     servers = [start(tmp_path / name) for name in ("one", "two")]
     try:
         found = []
@@ -191,6 +202,8 @@ def test_two_servers_each_get_system_resolvers(tmp_path: Any) -> None:
     finally:
         for running in servers:
             running.stop()
+        for sock in held:
+            sock.close()
 
 
 def test_custom_dns_servers_change_whose_answers_a_network_gets(world: World) -> None:

@@ -32,6 +32,9 @@ VIEW_ADDRESS = "dnsview"
 NEXT = ("setting", "dnsview-next")
 SYSTEM_PORT = 53
 RELEVANT = ("/microsoft.network/virtualnetworks/", "/microsoft.compute/virtualmachines/")
+MOVES = 2000
+"""How many taken addresses a network's resolver moves past before giving up: every other vaultlink on the
+machine (each test server, each node) may hold one port-53 address per network of its own."""
 
 
 def _probe(address: str) -> int:
@@ -152,7 +155,7 @@ class Resolvers:
             if vnet in self.networks:
                 continue
             address = self._address(vnet)
-            for _ in range(50):
+            for _ in range(MOVES):
                 # An address whose port 53 another vaultlink on this machine holds is given up for a new one, so
                 # that every network of this server can be a machine's system resolver; so is one whose resolver
                 # port another process holds (a second node on the same store, whose networks share addresses).
