@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 import urllib.request
+import uuid
 from typing import Any
 
 import pytest
@@ -17,6 +19,8 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from tests.clients.keyvaults import make_vault, owner_credential, vault_url
 from tests.vaultlink_process import Running
+
+from vaultlink.diagnose.decisions import FLUSH_SECONDS
 
 
 def refused_request_id(call: Any) -> tuple[str, dict[str, Any]]:
@@ -80,22 +84,26 @@ def test_an_admitted_request_records_the_grant(vaultlink: Running) -> None:
                                       "missing": None}
 
 
-def test_recent_decisions_outlive_a_restart(fresh_vaultlink: Running) -> None:
+@pytest.mark.parametrize("kill", [False, True], ids=["sigterm", "sigkill-after-a-flush"])
+def test_recent_decisions_outlive_a_restart(fresh_vaultlink: Running, kill: bool) -> None:
     running = fresh_vaultlink
     c = running.credentials
     kw: dict[str, Any] = {"proxies": {"https": running.proxy}, "connection_verify": running.ca}
     cred = ClientSecretCredential(c["tenantId"], c["servicePrincipal"]["appId"], c["servicePrincipal"]["secret"], **kw)
     ResourceManagementClient(cred, c["subscriptionId"], **kw).resource_groups.create_or_update(
         "rg-why", {"location": "eastus"})
-    KeyVaultManagementClient(cred, c["subscriptionId"], **kw).vaults.begin_create_or_update("rg-why", "kvwhyrestart", {
+    name = f"kvwhy{uuid.uuid4().hex[:12]}"  # the SDK remembers each vault's challenge: one name per server
+    KeyVaultManagementClient(cred, c["subscriptionId"], **kw).vaults.begin_create_or_update("rg-why", name, {
         "location": "eastus", "properties": {"tenantId": c["tenantId"], "sku": {"family": "A", "name": "standard"},
                                              "enableRbacAuthorization": True, "publicNetworkAccess": "Disabled"}}).result()
-    client = SecretClient("https://kvwhyrestart.vault.azure.net", cred, retry_total=0, **kw)
+    client = SecretClient(f"https://{name}.vault.azure.net", cred, retry_total=0, **kw)
     request_id, error = refused_request_id(lambda: client.get_secret("x"))
     assert error["innererror"]["code"] == "ForbiddenByConnection"
     before = decision(running, request_id)
     assert before["authorization"] is None  # the network rules refused before anyone asked RBAC
-    running.restart()
+    if kill:  # a kill -9 keeps what the last periodic flush wrote
+        time.sleep(FLUSH_SECONDS + 1.5)
+    running.restart(kill=kill)
     assert decision(running, request_id) == before
     text = why(running, request_id)
     assert "rule:    publicNetworkAccess: refused (ForbiddenByConnection)" in text

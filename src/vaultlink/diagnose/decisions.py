@@ -64,13 +64,23 @@ class DecisionLog:
     def recent(self, count: int = 50) -> list[dict[str, Any]]:
         return [self._entry(request_id, kept) for request_id, kept in list(self._entries.items())[-count:]]
 
+    def pending(self) -> list[dict[str, Any]] | None:
+        """The kept entries, made, when any came since the last flush (made here, on the thread that records)."""
+        if self.path is None or not self._dirty:
+            return None
+        self._dirty = False
+        return self.recent(self.limit)
+
+    def write(self, entries: list[dict[str, Any]]) -> None:
+        """Writes entries that `pending` made to the file; any thread may."""
+        assert self.path is not None
+        write_private(self.path, json.dumps(entries, separators=(",", ":")).encode())
+
     def flush(self) -> None:
         """Writes the kept entries to the file, when any came since the last flush."""
-        if self.path is None or not self._dirty:
-            return
-        self._dirty = False
-        entries = self.recent(self.limit)
-        write_private(self.path, json.dumps(entries, separators=(",", ":")).encode())
+        entries = self.pending()
+        if entries is not None:
+            self.write(entries)
 
     def load(self) -> None:
         """The entries the last run flushed (a missing or unreadable file is an empty log)."""

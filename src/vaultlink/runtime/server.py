@@ -143,10 +143,14 @@ class Server:
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
 
     async def _flush_decisions(self) -> None:
+        """Every FLUSH_SECONDS: the entries are made here, and written by a thread, off the requests' loop."""
         while True:
             await asyncio.sleep(FLUSH_SECONDS)
+            entries = self.decisions.pending()
+            if entries is None:
+                continue
             try:
-                self.decisions.flush()
+                await asyncio.to_thread(self.decisions.write, entries)
             except OSError as e:
                 log.warning("could not write the decision log: %s", e)
 
