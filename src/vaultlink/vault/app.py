@@ -3,6 +3,10 @@
 vault (by host) -> api-version -> route -> authentication (the bearer challenge) -> network admission
 -> authorization (RBAC or access policies) -> throttling (with --throttle) -> operation -> error envelope and
 Key Vault's headers.
+
+The caller's Arrival (its location, the DNS answer's reasons, where the connection landed) comes from the edge
+in the scope; network admission runs `network.admit` over the snapshot the runtime injects (network.py), and
+the whole decision, admission then authorization, goes to the injected decision log.
 """
 
 from __future__ import annotations
