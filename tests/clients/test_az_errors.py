@@ -90,21 +90,6 @@ def test_a_missing_resource_group(az: Az) -> None:
     assert "kv-az-orphan" not in [v["name"] for v in az("keyvault", "list")]
 
 
-def test_approving_a_rejected_connection(az: Az, running: Running) -> None:
-    az("network", "private-endpoint", "create", "-g", GROUP, "--vnet-name", VNET, "--subnet", "snet", "-n", "pe-reject",
-       "--private-connection-resource-id", vault_id(running), "--group-ids", "vault", "--connection-name", "c",
-       "--manual-request")
-    [cid] = az("keyvault", "show", "-n", VAULT, "--query",
-               "properties.privateEndpointConnections[?ends_with(privateEndpoint.id, '/pe-reject')].id")
-    assert az("keyvault", "private-endpoint-connection", "reject", "--id", cid)[
-        "privateLinkServiceConnectionState"]["status"] == "Rejected"
-    failed = az.fails("keyvault", "private-endpoint-connection", "approve", "--id", cid)
-    assert first_line(failed.stderr) == \
-        "ERROR: (BadRequest) Approving rejected private endpoint connections is not supported."
-    still = az("keyvault", "private-endpoint-connection", "show", "--id", cid)
-    assert still["privateLinkServiceConnectionState"]["status"] == "Rejected"
-
-
 def test_a_connection_name_that_does_not_exist(az: Az) -> None:
     """Key Vault answers GET of an absent connection with 204 and no body, which az 2.91 shows as nothing, and
     on which `approve` fails with a traceback of az's own (as against Azure): a non-zero exit, at once."""

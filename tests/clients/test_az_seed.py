@@ -24,7 +24,7 @@ SCRIPT_LIMIT_S = 150.0
 GROUP, VAULT, VNET, SUBNET, VM = "rg-seed-test", "kv-seed-test", "vnet-seed", "snet-seed", "vm-seed"
 ZONE = "privatelink.vaultcore.azure.net"
 PUBLIC_RANGES = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
-EXPECTED_FAILURES = {"connection-approve-rejected", "secret-show-outside-firewall", "secret-show-outside"}
+EXPECTED_FAILURES = {"secret-show-outside-firewall", "secret-show-outside"}
 
 _START = re.compile(r"^### (\S+)$")
 _END = re.compile(r"^### (\S+) (ok|failed as expected \(exit (\d+)\)|FAILED.*?) in ([\d.]+) s \[(.+)\]$")
@@ -182,9 +182,10 @@ def test_connection_approval_workflow(seed: Run) -> None:
     rejected = seed["connection-reject"].json()
     assert rejected["privateLinkServiceConnectionState"]["status"] == "Rejected"
     assert rejected["provisioningState"] == "Succeeded"
-    again = seed["connection-approve-rejected"]
-    assert again.output.startswith("ERROR: (BadRequest) ") and "Traceback" not in again.output
-    assert "Approving rejected private endpoint connections is not supported" in again.output
+    again = seed["connection-approve-rejected"].json()  # Key Vault approves a rejected connection again
+    assert again["privateLinkServiceConnectionState"] == {
+        "status": "Approved", "description": "Approved again by seed-cli.sh", "actionsRequired": "None"}
+    assert again["provisioningState"] == "Succeeded"
     deleted = seed["connection-delete"].json()
     assert deleted["name"] == name and deleted["provisioningState"] == "Disconnected"
     endpoint = seed["pe-manual-show-after-delete"].json()["manualPrivateLinkServiceConnections"][0]

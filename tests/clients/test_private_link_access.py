@@ -142,6 +142,8 @@ def test_pending_approved_and_rejected_endpoints(site: Site) -> None:
         site.set_state("pe-manual", "Rejected")
         body = forbidden(site.inside("inside-vm"))
         assert "Rejected" in body["message"]
+        site.set_state("pe-manual", "Approved")  # Key Vault approves a rejected connection again
+        assert site.inside("inside-vm").get_secret("inside").value == "only from the network"
     finally:
         site.record("10.1.0.4")
 

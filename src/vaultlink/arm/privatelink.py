@@ -6,8 +6,12 @@ transaction, so the endpoint's `privateLinkServiceConnectionState` and the vault
 
     Pending  -> Approved | Rejected       (the owner decides)
     Approved -> Rejected
-    Rejected -> (never Approved again: remove the connection and create a new one)
+    Rejected -> Approved                  (Key Vault approves a rejected connection again)
     any      -> Disconnected              (the owner removed it, or the resource was deleted)
+
+The general Private Link documentation says a rejected connection cannot be approved again; Key Vault does
+approve it: Azure answered 200 Approved to a PUT with status Approved on a Rejected vault connection (recorded
+2024-04-18, api-version 2023-07-01), and the recorded behaviour is what clients meet.
 """
 
 from __future__ import annotations
@@ -89,8 +93,6 @@ def check_transition(current: str, wanted: str) -> None:
         )
     if current == wanted:
         return
-    if current == REJECTED and wanted == APPROVED:
-        raise PrivateEndpointConnectionStateInvalid(message="Approving rejected private endpoint connections is not supported.")
     if current == DISCONNECTED:
         raise PrivateEndpointConnectionStateInvalid(
             message="The private endpoint connection is Disconnected and cannot change state; delete the private "
