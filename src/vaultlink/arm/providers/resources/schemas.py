@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vaultlink.arm import catalog
-from vaultlink.core.regions import REGIONS
+from vaultlink.core.regions import LOCATIONS, Region
 
 
 def subscription(sub: dict[str, Any]) -> dict[str, Any]:
@@ -39,18 +39,29 @@ def tenant(t: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def locations(subscription_id: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "id": f"/subscriptions/{subscription_id}/locations/{r.name}",
-            "name": r.name,
-            "type": "Region",
-            "displayName": r.display_name,
-            "regionalDisplayName": f"({r.geography}) {r.display_name}",
-            "metadata": {"regionType": "Physical", "regionCategory": "Recommended", "geographyGroup": r.geography},
-        }
-        for r in REGIONS.values()
-    ]
+def locations(subscription_id: str, api_version: str) -> list[dict[str, Any]]:
+    """Every location ARM lists, physical and logical, in ARM's order; `geography` from api-version 2022-12-01."""
+    return [location(subscription_id, r, with_geography=api_version >= "2022-12-01") for r in LOCATIONS.values()]
+
+
+def location(subscription_id: str, r: Region, *, with_geography: bool) -> dict[str, Any]:
+    base = f"/subscriptions/{subscription_id}/locations"
+    meta: dict[str, Any] = {"regionType": r.region_type, "regionCategory": r.category}
+    if with_geography and r.geography:
+        meta["geography"] = r.geography
+    known = {"geographyGroup": r.geography_group, "longitude": r.longitude, "latitude": r.latitude,
+             "physicalLocation": r.physical_location}
+    meta.update({k: v for k, v in known.items() if v is not None})
+    if r.physical:
+        meta["pairedRegion"] = [{"name": p, "id": f"{base}/{p}"} for p in r.paired]
+    return {
+        "id": f"{base}/{r.name}",
+        "name": r.name,
+        "type": "Region",
+        "displayName": r.display_name,
+        "regionalDisplayName": r.regional_display_name,
+        "metadata": meta,
+    }
 
 
 def provider(subscription_id: str | None, namespace: str, state: str) -> dict[str, Any]:

@@ -48,7 +48,7 @@ class ResourceManager:
         return Reply(200, {"value": [schemas.tenant(tenant)] if tenant else []})
 
     def list_locations(self, call: Call) -> Reply:
-        return Reply(200, {"value": schemas.locations(call.params["subscriptionId"])})
+        return Reply(200, {"value": schemas.locations(call.params["subscriptionId"], call.api_version)})
 
     # ---- resource groups ------------------------------------------------------------------------------
     def put_group(self, call: Call) -> Reply:
