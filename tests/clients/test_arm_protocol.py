@@ -175,9 +175,11 @@ def test_long_running_operation_protocol(tmp_path: Path) -> None:
                             headers={"Authorization": f"Bearer {token}"}, proxies={"https": running.proxy}, verify=running.ca, timeout=10)
         assert r.status_code == 202
         assert int(r.headers["Retry-After"]) >= 1
-        status = requests.get(r.headers["Azure-AsyncOperation"], headers={"Authorization": f"Bearer {token}"},
-                              proxies={"https": running.proxy}, verify=running.ca, timeout=10)
-        assert status.status_code == 200 and status.json()["status"] == "Succeeded"
+        polls = [requests.get(r.headers["Azure-AsyncOperation"], headers={"Authorization": f"Bearer {token}"},
+                              proxies={"https": running.proxy}, verify=running.ca, timeout=10) for _ in range(2)]
+        # Running to the first reader (with when to ask again), done to the next.
+        assert [(p.status_code, p.json()["status"]) for p in polls] == [(200, "InProgress"), (200, "Succeeded")]
+        assert polls[0].headers["Retry-After"] == "1" and "endTime" in polls[1].json()
         result = requests.get(r.headers["Location"], headers={"Authorization": f"Bearer {token}"},
                               proxies={"https": running.proxy}, verify=running.ca, timeout=10)
         assert result.status_code == 200

@@ -41,13 +41,18 @@ def test_a_zone_is_polled_where_azure_serves_private_dns_operations(arm: Raw) ->
     status_url, result_url = created.headers["Azure-AsyncOperation"], created.headers["Location"]
     assert status_url.startswith(f"{base}/privateDnsOperationStatuses/") and status_url.endswith("?api-version=2018-09-01")
     assert result_url.startswith(f"{base}/privateDnsOperationResults/")
-    status = arm("GET", status_url)
-    assert status.status_code == 200 and status.json()["status"] == "Succeeded"
+    assert created.json()["properties"]["provisioningState"] == "Updating"
+    # The operation runs until someone has seen it running; the next read finds it done.
+    assert [arm("GET", status_url).json()["status"] for _ in range(3)] == ["InProgress", "Succeeded", "Succeeded"]
     result = arm("GET", result_url)
     assert result.status_code == 200 and result.json()["name"] == "old.example"
+    assert result.json()["properties"]["provisioningState"] == "Succeeded"
 
     deleted = arm("DELETE", f"{zone}?api-version=2018-09-01")
     assert deleted.status_code == 202 and "/privateDnsOperationResults/" in deleted.headers["Location"]
+    polled = arm("GET", deleted.headers["Location"])
+    assert polled.status_code == 202 and polled.headers["Location"] == deleted.headers["Location"]
+    assert polled.headers["Retry-After"] == "1"
     assert arm("GET", deleted.headers["Location"]).status_code == 200
     assert arm("GET", f"{zone}?api-version=2018-09-01").status_code == 404
 
@@ -97,3 +102,49 @@ def test_the_seed_commands_poll_without_waiting(running: Running, tmp_path_facto
     az("keyvault", "purge", "-n", VAULT)
     az("group", "delete", "-n", GROUP, "-y")
     assert GROUP not in [g["name"] for g in az("group", "list")]
+
+
+@pytest.mark.az
+def test_no_wait_then_wait_as_azures_recorded_scenarios(running: Running,
+                                                        tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The az CLI's own recorded scenario (test_keyvault_private_endpoint_connection): `reject --no-wait`, then
+    `show` reports Updating, `wait --created` returns once it is Succeeded; the same for a vault and a network
+    made with --no-wait. Each read after the first sees the operation done, so no wait runs into a poll
+    interval (az's own is 30 s)."""
+    az = Az(running, tmp_path_factory.mktemp("azure-cli"))
+    az.login()
+    group, vault = "rg-nowait", "kv-az-nowait"
+    az("group", "create", "-n", group, "-l", "eastus")
+    assert az("keyvault", "create", "-n", vault, "-g", group, "-l", "eastus", "--no-wait") is None
+    assert az("keyvault", "show", "-n", vault, "-g", group)["properties"]["provisioningState"] == "RegisteringDns"
+    az("keyvault", "wait", "-n", vault, "-g", group, "--created")
+    kv = az("keyvault", "show", "-n", vault, "-g", group)
+    assert kv["properties"]["provisioningState"] == "Succeeded"
+
+    assert az("network", "vnet", "create", "-g", group, "-n", "vnet-nowait", "-l", "eastus", "--subnet-name", "snet",
+              "--address-prefixes", "10.2.0.0/16", "--subnet-prefixes", "10.2.0.0/24", "--no-wait") is None
+    assert az("network", "vnet", "show", "-g", group, "-n", "vnet-nowait")["provisioningState"] == "Updating"
+    az("network", "vnet", "wait", "-g", group, "-n", "vnet-nowait", "--created")
+    assert az("network", "vnet", "show", "-g", group, "-n", "vnet-nowait")["provisioningState"] == "Succeeded"
+
+    az("network", "private-endpoint", "create", "-g", group, "--vnet-name", "vnet-nowait", "--subnet", "snet",
+       "-n", "pe-nowait", "--private-connection-resource-id", kv["id"], "--group-ids", "vault",
+       "--connection-name", "conn")
+    [connection] = az("keyvault", "show", "-n", vault, "--query", "properties.privateEndpointConnections")
+    cid = connection["id"]
+    assert az("keyvault", "private-endpoint-connection", "reject", "--id", cid, "--description", "You are rejected!",
+              "--no-wait") is None
+    shown = az("keyvault", "private-endpoint-connection", "show", "--id", cid)
+    assert shown["privateLinkServiceConnectionState"]["status"] == "Rejected"
+    assert shown["privateLinkServiceConnectionState"]["description"] == "You are rejected!"
+    assert shown["provisioningState"] == "Updating"
+    az("keyvault", "private-endpoint-connection", "wait", "--id", cid, "--created")
+    assert az("keyvault", "private-endpoint-connection", "show", "--id", cid)["provisioningState"] == "Succeeded"
+    # approve (of a rejected connection, as Azure allows) polls the connection until it is Succeeded.
+    approved = az("keyvault", "private-endpoint-connection", "approve", "--id", cid, "--description", "You are approved!")
+    assert approved["privateLinkServiceConnectionState"]["status"] == "Approved"
+    assert approved["provisioningState"] == "Succeeded"
+
+    running.restart()  # where each operation stands is kept: the finished ones stay finished
+    az.login()
+    assert az("keyvault", "private-endpoint-connection", "show", "--id", cid)["provisioningState"] == "Succeeded"

@@ -164,12 +164,15 @@ def test_purge_answers_like_a_long_running_operation(tmp_path: Path) -> None:
         body = {"location": "eastus", "properties": {"tenantId": creds["tenantId"], "sku": {"family": "A", "name": "standard"}}}
         r = s.put(vault, json=body)
         assert r.status_code == 201 and r.json()["name"] == name
+        assert r.json()["properties"]["provisioningState"] == "RegisteringDns"  # as Azure answers a create
+        assert s.get(vault).json()["properties"]["provisioningState"] == "RegisteringDns"
         assert s.get(r.headers["Azure-AsyncOperation"]).json()["status"] == "Succeeded"
+        assert s.get(vault).json()["properties"]["provisioningState"] == "Succeeded"
         assert s.delete(vault).status_code == 200
         deleted = f"{sub}/providers/Microsoft.KeyVault/locations/eastus/deletedVaults/{name}"
         r = s.post(f"{deleted}/purge?api-version={KV_API}")
         assert r.status_code == 202 and int(r.headers["Retry-After"]) >= 1
-        assert s.get(r.headers["Location"]).status_code == 200
+        assert [s.get(r.headers["Location"]).status_code for _ in range(2)] == [202, 200]
         assert s.get(f"{deleted}?api-version={KV_API}").status_code == 404
     finally:
         running.stop()

@@ -227,7 +227,8 @@ def test_long_running_operations_when_the_server_answers_asynchronously(tmp_path
         assert zones.begin_update(rg, "lro.example.com", {"tags": {"a": "b"}}).result().tags == {"a": "b"}
         r = dns.session.delete(dns.url(dns.zone_path(rg, "lro.example.com")))
         assert r.status_code == 202 and r.headers["Azure-AsyncOperation"] and r.headers["Location"]
-        assert dns.session.get(r.headers["Azure-AsyncOperation"]).json()["status"] == "Succeeded"
+        assert [dns.session.get(r.headers["Azure-AsyncOperation"]).json()["status"] for _ in range(2)] == \
+            ["InProgress", "Succeeded"]
         with pytest.raises(ResourceNotFoundError):
             zones.get(rg, "lro.example.com")
         zones.begin_create_or_update(rg, "lro2.example.com", {"location": "global"}).result()

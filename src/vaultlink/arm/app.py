@@ -47,6 +47,8 @@ class ArmApp:
         self.max_body = max_body
         self.on_write: Callable[[str], None] | None = None
         """Called after every successful write, so views of the topology (DNS, routing) refresh."""
+        self.observe: Callable[[Reply], Reply] | None = None
+        """Called with every GET's reply: a resource whose long-running operation is still running reports so."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -89,7 +91,10 @@ class ArmApp:
                 self._check_subscription(call, params["subscriptionId"])
             if route.action is not None:
                 self._authorize(call.caller_required, route.action.format(**params), scope_of(path))
-        return route.operation(call)
+        reply = route.operation(call)
+        if method == "GET" and self.observe is not None:
+            return self.observe(reply)
+        return reply
 
     def _authorize(self, caller: Caller, action: str, scope: str) -> None:
         decision = self.authorizer.decide(caller.object_id, action, scope)

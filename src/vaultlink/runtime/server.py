@@ -85,6 +85,7 @@ class Server:
         arm = ArmApp(arm_routes(services), self.directory, self.verifier, self.authorizer, config.max_body_bytes)
         self.snapshots = Snapshots(self.store)
         arm.on_write = self.snapshots.changed
+        arm.observe = services.operations.observe
         self.decisions = DecisionLog(data / DECISIONS_FILE)
         self.decisions.load()
         self.machines = Machines(self.store, self.snapshots)

@@ -61,7 +61,8 @@ class VirtualMachines:
 
     def _finish(self, call: Call, reply: Reply, location: str) -> Reply:
         return self.services.operations.finish(call, reply, namespace=NAMESPACE, location=location,
-                                               result=reply.body, result_status=reply.status)
+                                               result=reply.body, result_status=reply.status,
+                                               state="Creating" if reply.status == 201 else "Updating")
 
     # ---- reads ----------------------------------------------------------------------------------------
     def get(self, call: Call) -> Reply:

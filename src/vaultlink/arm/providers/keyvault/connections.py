@@ -66,7 +66,7 @@ class PrivateEndpointConnections:
             raise model.bad("Bad JSON content found in the request. "
                             "'properties.privateLinkServiceConnectionState.description' must be a string.")
         with self.store.transaction() as tx:
-            vault, _ = self._vault(tx, call)
+            vault, vault_body = self._vault(tx, call)
             cid = privatelink.connection_id(vault, call.params["connectionName"])
             current = tx.get(RESOURCE, cid.key)
             what = f"{vault}/privateEndpointConnections/{call.params['connectionName']}"
@@ -80,7 +80,13 @@ class PrivateEndpointConnections:
             if current is not None and status == privatelink.APPROVED:
                 self._check_endpoint_registered(tx, current.body)
             updated = privatelink.set_state(tx, cid, status, description)
-        return Reply(200, updated)
+            location = vault_body["location"]
+        # Not long-running in the REST spec (a 200 with optional Azure-AsyncOperation), but Azure answers with
+        # the header and GETs report Updating before Succeeded, which az's `approve` and `--no-wait` poll for.
+        reply = self.operations.finish(call, Reply(200, updated), namespace=model.NAMESPACE, location=location,
+                                       result=updated, result_status=200)
+        reply.status = 200
+        return reply
 
     @staticmethod
     def _check_endpoint_registered(tx: Reader, connection: dict[str, Any]) -> None:

@@ -62,8 +62,9 @@ class Vaults:
             tx.put(RESOURCE, rid.key, vault, expect=current.version if current else 0)
             rendered = self._render(tx, vault)
         status = 200 if current else 201
+        # Key Vault's one in-progress state (its enum is Succeeded | RegisteringDns), as Azure answers a create.
         return self.operations.finish(call, Reply(status, rendered), namespace=model.NAMESPACE, location=location,
-                                      result=rendered, result_status=status)
+                                      result=rendered, result_status=status, state="RegisteringDns")
 
     def _written(self, tx: Transaction, call: Call, rid: ResourceId, current: Record | None, location: str,
                  tags: dict[str, str] | None, props: dict[str, Any]) -> dict[str, Any]:
