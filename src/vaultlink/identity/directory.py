@@ -12,11 +12,15 @@ import os
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from vaultlink.core.clock import clock
 from vaultlink.store import Store, Transaction
 
 TENANT, SUBSCRIPTION, APP, USER = "tenant", "subscription", "app", "user"
+APPLICATION = "application"
+"""Application registrations (applications.py), by appId; "app" records are their service principals."""
 
 
 def hash_secret(secret: str, salt: bytes | None = None) -> str:
@@ -39,6 +43,31 @@ def new_secret() -> str:
         secret = secrets.token_urlsafe(30)
         if secret[0].isalnum():
             return secret
+
+
+def parse_time(value: Any, default: datetime) -> datetime:
+    if not isinstance(value, str) or not value:
+        return default
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"Invalid value specified for property 'endDateTime' of resource 'PasswordCredential': "
+                         f"'{value}' is not a date and time.") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def secret_matches(body: dict[str, Any], secret: str) -> bool:
+    """Whether `secret` is one of the object's credentials that is valid now."""
+    if any(check_secret(secret, h) for h in body.get("secretHashes", [])):
+        return True
+    now = clock.utcnow()
+    for c in body.get("passwordCredentials", []):
+        start = parse_time(c.get("startDateTime"), now)
+        end = parse_time(c.get("endDateTime"), now + timedelta(days=1))
+        if start <= now < end and check_secret(secret, c["secretHash"]):
+            return True
+    return False
+
 
 
 @dataclass(frozen=True)
@@ -153,8 +182,12 @@ class Directory:
         return None
 
     def authenticate_app(self, app_id: str, secret: str) -> Principal | None:
+        """A service principal signs in with its own valid secrets or its application's."""
         app = self.app(app_id)
-        if app is None or not any(check_secret(secret, h) for h in app["secretHashes"]):
+        if app is None:
+            return None
+        registration = self.store.get(APPLICATION, app_id.lower())
+        if not (secret_matches(app, secret) or (registration is not None and secret_matches(registration.body, secret))):
             return None
         return app_principal(app)
 

@@ -1,9 +1,16 @@
-"""graph.microsoft.com: the few Microsoft Graph calls the az CLI makes to find the signed-in principal."""
+"""graph.microsoft.com: Microsoft Graph v1.0 for the everyday az workflows (`az ad app|sp|user`,
+`az ad sp create-for-rbac`, `az ad signed-in-user show`): /me, applications, servicePrincipals and users,
+backed by the directory that signs tokens (graphobjects.py).
+
+Every failure answers in Graph's error shape: `{"error": {"code", "message", "innerError": {"date",
+"request-id", "client-request-id"}}}`.
+"""
 
 from __future__ import annotations
 
-import re
+import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -12,117 +19,123 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vaultlink.core import errors
+from vaultlink.core.clock import clock
 from vaultlink.identity.directory import Directory
+from vaultlink.identity.graphobjects import Answer, DirectoryObjects, GraphError, entity
 from vaultlink.identity.tokens import Caller, TokenVerifier
 
 AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000")
-_SPN_FILTER = re.compile(r"servicePrincipalNames/any\(\w+:\w+ eq '([^']*)'\)", re.IGNORECASE)
-_APPID_FILTER = re.compile(r"appId eq '([^']*)'", re.IGNORECASE)
+V1 = "/v1.0"
 
 
-def graph_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(
-        {"error": {"code": code, "message": message, "innerError": {"request-id": str(uuid.uuid4())}}},
-        status_code=status,
-    )
+def graph_error(status: int, code: str, message: str, request: Request | None = None) -> JSONResponse:
+    request_id = str(uuid.uuid4())
+    inner = {"date": clock.utcnow().strftime("%Y-%m-%dT%H:%M:%S"), "request-id": request_id,
+             "client-request-id": (request.headers.get("client-request-id") if request else None) or request_id}
+    return JSONResponse({"error": {"code": code, "message": message, "innerError": inner}}, status_code=status,
+                        headers={"request-id": request_id})
+
+
+Handler = Callable[[Caller, Request, dict[str, Any]], Answer]
 
 
 class Graph:
     def __init__(self, directory: Directory, verifier: TokenVerifier) -> None:
         self.directory = directory
         self.verifier = verifier
+        self.objects = DirectoryObjects(directory)
 
     def app(self) -> Starlette:
-        return Starlette(
-            routes=[
-                Route("/v1.0/me", self.me),
-                Route("/v1.0/servicePrincipals", self.service_principals),
-                Route("/v1.0/servicePrincipals/{objectId}", self.service_principal),
-                Route("/v1.0/users/{upn}", self.user),
-            ],
-            exception_handlers={404: _not_found},
-        )
+        o = self.objects
+        q = _query
 
-    def _caller(self, request: Request) -> Caller:
-        return self.verifier.verify(request.headers.get("authorization"), AUDIENCES)
+        def by_id(fn: Callable[[Caller, str], Answer], param: str = "id") -> Handler:
+            return lambda c, r, b: fn(c, r.path_params[param])
 
-    async def me(self, request: Request) -> Response:
-        try:
-            caller = self._caller(request)
-        except errors.AzureError as e:
-            return graph_error(401, "InvalidAuthenticationToken", e.message)
+        def with_body(fn: Callable[[Caller, str, dict[str, Any]], Answer]) -> Handler:
+            return lambda c, r, b: fn(c, r.path_params["id"], b)
+
+        routes = [
+            self._route(V1 + "/me", {"GET": lambda c, r, b: self.me(c)}),
+            self._route(V1 + "/applications", {
+                "GET": lambda c, r, b: o.list_applications(c, q(r)),
+                "POST": lambda c, r, b: o.create_application(c, b)}),
+            self._route(V1 + "/applications/{id}", {
+                "GET": by_id(o.get_application), "PATCH": with_body(o.update_application),
+                "DELETE": by_id(o.delete_application)}),
+            self._route(V1 + "/applications/{id}/{action:str}", {
+                "POST": lambda c, r, b: o.application_password(c, r.path_params["id"], _action(r), b)}),
+            self._route(V1 + "/servicePrincipals", {
+                "GET": lambda c, r, b: o.list_service_principals(c, q(r)),
+                "POST": lambda c, r, b: o.create_service_principal(c, b)}),
+            self._route(V1 + "/servicePrincipals/{id}", {
+                "GET": by_id(o.get_service_principal), "PATCH": with_body(o.update_service_principal),
+                "DELETE": by_id(o.delete_service_principal)}),
+            self._route(V1 + "/servicePrincipals/{id}/{action:str}", {
+                "POST": lambda c, r, b: o.service_principal_password(c, r.path_params["id"], _action(r), b)}),
+            self._route(V1 + "/users", {
+                "GET": lambda c, r, b: o.list_users(c, q(r)), "POST": lambda c, r, b: o.create_user(c, b)}),
+            self._route(V1 + "/users/{id}", {
+                "GET": by_id(o.get_user), "PATCH": with_body(o.update_user), "DELETE": by_id(o.delete_user)}),
+        ]
+        return Starlette(routes=routes, exception_handlers={404: _not_found, 405: _not_allowed})
+
+    def _route(self, path: str, handlers: dict[str, Handler]) -> Route:
+        return Route(path, self._wrap(handlers), methods=list(handlers))
+
+    def _wrap(self, handlers: dict[str, Handler]) -> Callable[[Request], Awaitable[Response]]:
+        async def endpoint(request: Request) -> Response:
+            handler = handlers.get(request.method)
+            if handler is None:
+                return graph_error(405, "Request_BadRequest",
+                                   f"The HTTP method '{request.method}' is not allowed for this resource.", request)
+            try:
+                caller = self.verifier.verify(request.headers.get("authorization"), AUDIENCES)
+            except errors.AzureError as e:
+                return graph_error(401, "InvalidAuthenticationToken", e.message, request)
+            raw = await request.body()
+            try:
+                body = json.loads(raw) if raw.strip() else {}
+            except ValueError:
+                return graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
+                                   "header is set and payload is of valid JSON format.", request)
+            if not isinstance(body, dict):
+                return graph_error(400, "BadRequest", "The request body must be a JSON object.", request)
+            try:
+                status, answer = handler(caller, request, body)
+            except GraphError as e:
+                return graph_error(e.status, e.code, e.message, request)
+            except ValueError as e:
+                return graph_error(400, "Request_BadRequest", str(e), request)
+            if answer is None:
+                return Response(status_code=status)
+            return JSONResponse(answer, status_code=status)
+
+        return endpoint
+
+    def me(self, caller: Caller) -> Answer:
         if caller.kind != "user":
-            return graph_error(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
+            raise GraphError(400, "BadRequest", "/me request is only valid with delegated authentication flow.")
         user = self.directory.user(caller.name)
         if user is None:
-            return graph_error(404, "Request_ResourceNotFound", f"Resource '{caller.object_id}' does not exist.")
-        return JSONResponse(_user_body(user))
-
-    async def user(self, request: Request) -> Response:
-        try:
-            self._caller(request)
-        except errors.AzureError as e:
-            return graph_error(401, "InvalidAuthenticationToken", e.message)
-        user = self.directory.user(request.path_params["upn"])
-        if user is None:
-            return graph_error(404, "Request_ResourceNotFound", f"Resource '{request.path_params['upn']}' does not exist.")
-        return JSONResponse(_user_body(user))
-
-    async def service_principals(self, request: Request) -> Response:
-        try:
-            caller = self._caller(request)
-        except errors.AzureError as e:
-            return graph_error(401, "InvalidAuthenticationToken", e.message)
-        flt = request.query_params.get("$filter", "")
-        match = _SPN_FILTER.search(flt) or _APPID_FILTER.search(flt)
-        apps = self.directory.apps(caller.tenant_id)
-        if match:
-            wanted = match.group(1).lower()
-            apps = [a for a in apps if a["appId"].lower() == wanted]
-        elif flt:
-            return graph_error(400, "Request_UnsupportedQuery", f"vaultlink does not support the filter '{flt}'.")
-        return JSONResponse(
-            {"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals", "value": [_sp_body(a) for a in apps]}
-        )
+            raise GraphError(404, "Request_ResourceNotFound", f"Resource '{caller.object_id}' does not exist.")
+        return 200, entity("users", DirectoryObjects.user_body(user))
 
 
-    async def service_principal(self, request: Request) -> Response:
-        """One service principal by its object id (`az ad sp show --id APPID` looks the app id up with the
-        filter above, then reads this)."""
-        try:
-            caller = self._caller(request)
-        except errors.AzureError as e:
-            return graph_error(401, "InvalidAuthenticationToken", e.message)
-        wanted = request.path_params["objectId"].lower()
-        found = [a for a in self.directory.apps(caller.tenant_id) if a["objectId"].lower() == wanted]
-        if not found:
-            return graph_error(404, "Request_ResourceNotFound", f"Resource '{request.path_params['objectId']}' does "
-                               "not exist or one of its queried reference-property objects are not present.")
-        return JSONResponse({"@odata.context": "https://graph.microsoft.com/v1.0/$metadata#servicePrincipals/$entity",
-                             **_sp_body(found[0])})
+def _query(request: Request) -> str:
+    return request.query_params.get("$filter", "")
 
 
-def _user_body(user: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
-        "id": user["objectId"],
-        "displayName": user["displayName"],
-        "userPrincipalName": user["userPrincipalName"],
-        "mail": None,
-    }
-
-
-def _sp_body(app: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": app["objectId"],
-        "appId": app["appId"],
-        "displayName": app["displayName"],
-        "servicePrincipalNames": [app["appId"]],
-        "servicePrincipalType": app["servicePrincipalType"],
-        "appOwnerOrganizationId": app["tenantId"],
-        "accountEnabled": True,
-    }
+def _action(request: Request) -> str:
+    action = request.path_params["action"]
+    if action not in ("addPassword", "removePassword"):
+        raise GraphError(400, "BadRequest", f"Resource not found for the segment '{action}'.")
+    return str(action)
 
 
 async def _not_found(request: Request, exc: Exception) -> Response:
-    return graph_error(400, "BadRequest", f"Resource not found for the segment '{request.url.path}'.")
+    return graph_error(400, "BadRequest", f"Resource not found for the segment '{request.url.path}'.", request)
+
+
+async def _not_allowed(request: Request, exc: Exception) -> Response:
+    return graph_error(405, "Request_BadRequest", f"The HTTP method '{request.method}' is not allowed.", request)
