@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultlink.arm.operations import Operations
+from vaultlink.arm.providers.resources.deployments import Deployments
 from vaultlink.arm.resources import Resources
 from vaultlink.arm.routes import arm_routes
 from vaultlink.arm.services import Services
@@ -40,7 +41,7 @@ def route_lines() -> list[str]:
         try:
             services = Services(store=store, directory=Directory(store), authorizer=Authorizer(store),
                                 operations=Operations(store, False), resources=Resources(store))
-            lines = [f"arm {r.operation_id} {r.method} {r.template}" for r in arm_routes(services)]
+            lines = [f"arm {r.operation_id} {r.method} {r.template}" for r in arm_routes(services, Deployments(services))]
             data: Any = None  # the data-plane tables only name their operations; nothing here runs one
             lines += [f"data {op.operation_id} {method} {template} since {op.since}"
                       for method, template, op in vault_routes(data, data, Sealer(bytes(32)))]

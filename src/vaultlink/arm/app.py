@@ -9,9 +9,11 @@ with its traceback and answered as InternalServerError with the request id, neve
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from vaultlink.arm import versions
 from vaultlink.arm.dispatch import Call, Reply, Route, RouteTable
@@ -94,6 +96,36 @@ class ArmApp:
         reply = route.operation(call)
         if method == "GET" and self.observe is not None:
             return self.observe(reply)
+        return reply
+
+    def routes_to(self, method: str, path: str) -> bool:
+        """Whether vaultlink serves `method path` (template deployments check every resource before starting)."""
+        try:
+            self.router.find(method, path)
+        except errors.AzureError:
+            return False
+        return True
+
+    def dispatch(self, caller: Caller, method: str, path: str, body: Any, api_version: str, request_id: str) -> Reply:
+        """One request from inside vaultlink (the deployment engine) through the same pipeline as a client's,
+        as `caller`: routing, api-version, the subscription's tenant, RBAC, the operation, topology refresh."""
+        try:
+            route, params = self.router.find(method, path)
+            call = Call(method=method, path=path, params=params, query={"api-version": api_version}, headers={},
+                        body=b"" if body is None else json.dumps(body).encode(), host="management.azure.com",
+                        request_id=request_id)
+            namespace = params["namespace"] if route.namespace == "{namespace}" else route.namespace
+            call.api_version = versions.check(namespace, api_version, route.resource_type or route.namespace)
+            call.caller = caller
+            if "subscriptionId" in params:
+                self._check_subscription(call, params["subscriptionId"])
+            if route.action is not None:
+                self._authorize(caller, route.action.format(**params), scope_of(path))
+            reply = route.operation(call)
+        except errors.AzureError as e:
+            return Reply(e.status, e.envelope())
+        if self.on_write is not None and method not in ("GET", "HEAD") and reply.status < 400:
+            self.on_write(path)
         return reply
 
     def _authorize(self, caller: Caller, action: str, scope: str) -> None:

@@ -38,21 +38,23 @@ class Operations:
 
     def finish(
         self, call: Call, reply: Reply, *, namespace: str, location: str, result: Any = None, result_status: int = 200,
-        state: str = "Updating",
+        state: str = "Updating", always: bool = False, error: dict[str, Any] | None = None,
     ) -> Reply:
-        """Turns a finished operation's reply into the asynchronous form when that mode is on."""
+        """Turns a finished operation's reply into the asynchronous form when that mode is on. `always`: the
+        operation answers in that form in either mode (template deployments, whose failures Azure reports only
+        through the operation, with `error`); with the mode off its operation is born finished."""
         base = f"/subscriptions/{call.params.get('subscriptionId', '')}/providers/{namespace}/locations/{location}"
         return self.finish_under(call, reply, f"{base}/operationStatuses", f"{base}/operationResults",
-                                 result=result, result_status=result_status, state=state)
+                                 result=result, result_status=result_status, state=state, always=always, error=error)
 
     def finish_under(
         self, call: Call, reply: Reply, statuses: str, results: str, *, result: Any = None, result_status: int = 200,
-        state: str = "Updating",
+        state: str = "Updating", always: bool = False, error: dict[str, Any] | None = None,
     ) -> Reply:
         """`finish`, with the polling URLs at `{statuses}/{id}` and `{results}/{id}`: for the providers whose
         operations Azure serves elsewhere than under `locations/{location}` (private DNS). `state` is the
         provisioningState the resource reports while the operation runs."""
-        if not self.enabled:
+        if not self.enabled and not always:
             return reply
         op_id = str(uuid.uuid4())
         resource = reply.body.get("id") if call.method in ("PUT", "PATCH") and isinstance(reply.body, dict) else None
@@ -67,7 +69,12 @@ class Operations:
             "result": result,
             "resultStatus": result_status,
             "location": call.url(f"{results}/{op_id}", **{"api-version": call.api_version}),
+            "outcome": "Failed" if error else SUCCEEDED,
+            "error": error,
         }
+        if not self.enabled:
+            body.update(status=body["outcome"], seen=True, endTime=body["startTime"], percentComplete=100,
+                        resource=None)
         with self.store.transaction() as tx:
             tx.put(OPERATION, op_id, body, expect=0)
             if body["resource"]:
@@ -78,7 +85,7 @@ class Operations:
         headers["Retry-After"] = RETRY_AFTER
         if call.method == "PUT":
             status = 201 if reply.status in (200, 201) else reply.status
-            return Reply(status, running(reply.body, state), headers)
+            return Reply(status, running(reply.body, state) if self.enabled else reply.body, headers)
         if call.method == "PATCH":
             return Reply(reply.status, running(reply.body, state), headers)
         return Reply(202, None, headers)
@@ -95,35 +102,52 @@ class Operations:
             if not op.get("seen"):
                 op["seen"] = True
             else:
-                op.update(status=SUCCEEDED, endTime=clock.isonow(), percentComplete=100)
+                op.update(status=op.get("outcome", SUCCEEDED), endTime=clock.isonow(), percentComplete=100)
             try:
                 with self.store.transaction() as tx:
                     tx.put(OPERATION, rec.key, op, expect=rec.version)
-                    if op["status"] == SUCCEEDED and op.get("resource"):
+                    if op["status"] != IN_PROGRESS and op.get("resource"):
                         mark = tx.get(RUNNING, op["resource"])
                         if mark is not None and mark.body["operation"] == rec.key:
                             tx.delete(RUNNING, mark.key, expect=mark.version)
             except StoreConflict:
                 continue  # another reader moved it first: read it again
-            if op["status"] == SUCCEEDED:
-                return op
-            return {**op, "status": IN_PROGRESS}
+            return op
         raise errors.InternalServerError(request_id=op_id)
 
     def status(self, call: Call) -> Reply:
         op = self._read(call.params["operationId"])
-        keys = ("id", "name", "status", "startTime", "endTime", "percentComplete")
+        keys = ("id", "name", "status", "startTime", "endTime", "percentComplete", "error")
         # Pollers wait what the last poll's Retry-After says; without one, az waits 30 s.
         headers = {"Retry-After": RETRY_AFTER} if op["status"] == IN_PROGRESS else {}
-        return Reply(200, {k: op[k] for k in keys if k in op}, headers)
+        return Reply(200, {k: op[k] for k in keys if op.get(k) is not None}, headers)
 
     def result(self, call: Call) -> Reply:
         op = self._read(call.params["operationId"])
         if op["status"] == IN_PROGRESS:
             return Reply(202, None, {"Location": op["location"], "Retry-After": RETRY_AFTER})
+        if op["status"] == "Canceled":
+            return Reply(200, {"status": "Canceled"})
         if op["result"] is None:
             return Reply(204 if op["resultStatus"] == 204 else 200)
         return Reply(op["resultStatus"], op["result"])
+
+    def cancel(self, resource_id: str) -> bool:
+        """Cancels the operation still running on a resource; False when none is running."""
+        mark = self.store.get(RUNNING, resource_id.lower())
+        if mark is None:
+            return False
+        try:
+            with self.store.transaction() as tx:
+                op = tx.get(OPERATION, mark.body["operation"])
+                if op is None or op.body["status"] != IN_PROGRESS:
+                    return False
+                tx.put(OPERATION, op.key, {**op.body, "status": "Canceled", "endTime": clock.isonow()},
+                       expect=op.version)
+                tx.delete(RUNNING, mark.key, expect=mark.version)
+        except StoreConflict:
+            return False
+        return True
 
     def observe(self, reply: Reply) -> Reply:
         """A GET of a resource with an operation in progress: the read counts as one of the operation's, and

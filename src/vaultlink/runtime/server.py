@@ -15,6 +15,7 @@ from vaultlink import __version__
 from vaultlink.arm.app import ArmApp
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.projection import Snapshots
+from vaultlink.arm.providers.resources.deployments import Deployments
 from vaultlink.arm.resources import Resources
 from vaultlink.arm.routes import arm_routes
 from vaultlink.arm.services import Services
@@ -82,10 +83,13 @@ class Server:
             store=self.store, directory=self.directory, authorizer=self.authorizer,
             operations=Operations(self.store, config.async_operations), resources=Resources(self.store),
         )
-        arm = ArmApp(arm_routes(services), self.directory, self.verifier, self.authorizer, config.max_body_bytes)
+        deployments = Deployments(services)
+        arm = ArmApp(arm_routes(services, deployments), self.directory, self.verifier, self.authorizer,
+                     config.max_body_bytes)
         self.snapshots = Snapshots(self.store)
         arm.on_write = self.snapshots.changed
         arm.observe = services.operations.observe
+        deployments.arm = arm  # the engine is an ARM client of this same app
         self.decisions = DecisionLog(data / DECISIONS_FILE)
         self.decisions.load()
         self.machines = Machines(self.store, self.snapshots)

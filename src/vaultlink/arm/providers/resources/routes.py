@@ -3,11 +3,49 @@
 from __future__ import annotations
 
 from vaultlink.arm.dispatch import Route
+from vaultlink.arm.providers.resources.deployments import Deployments
 from vaultlink.arm.providers.resources.service import ResourceManager
 
 SUB = "/subscriptions/{subscriptionId}"
 GROUP = SUB + "/resourcegroups/{resourceGroupName}"
 OPS = SUB + "/providers/{namespace}/locations/{location}"
+
+
+def deployment_routes(d: Deployments) -> list[Route]:
+    """Template deployments at resource group and subscription scope."""
+    R, D = "Microsoft.Resources", "Microsoft.Resources/deployments"
+    out = []
+    for base, scope, ops in (
+        (GROUP + "/providers/Microsoft.Resources/deployments", "", "ListByResourceGroup"),
+        (SUB + "/providers/Microsoft.Resources/deployments", "AtSubscriptionScope", "ListAtSubscriptionScope"),
+    ):
+        one = base + "/{deploymentName}"
+        out += [
+            Route(f"Deployments_{ops}", "GET", base, d.list, R, "deployments", action=D + "/read"),
+            Route(f"Deployments_CreateOrUpdate{scope}", "PUT", one, d.put, R, "deployments", action=D + "/write"),
+            Route(f"Deployments_Get{scope}", "GET", one, d.get, R, "deployments", action=D + "/read"),
+            Route(f"Deployments_CheckExistence{scope}", "HEAD", one, d.head, R, "deployments", action=D + "/read"),
+            Route(f"Deployments_Delete{scope}", "DELETE", one, d.delete, R, "deployments", action=D + "/delete"),
+            Route(f"Deployments_Validate{scope}", "POST", one + "/validate", d.validate, R, "deployments",
+                  action=D + "/validate/action"),
+            Route(f"Deployments_WhatIf{scope}", "POST", one + "/whatIf", d.what_if, R, "deployments",
+                  action=D + "/whatIf/action"),
+            Route(f"Deployments_Cancel{scope}", "POST", one + "/cancel", d.cancel, R, "deployments",
+                  action=D + "/cancel/action"),
+            Route(f"Deployments_ExportTemplate{scope}", "POST", one + "/exportTemplate", d.export_template, R,
+                  "deployments", action=D + "/exportTemplate/action"),
+            Route(f"DeploymentOperations_List{scope}", "GET", one + "/operations", d.list_operations, R,
+                  "deployments", action=D + "/operations/read"),
+            Route(f"DeploymentOperations_Get{scope}", "GET", one + "/operations/{operationId}", d.get_operation, R,
+                  "deployments", action=D + "/operations/read"),
+        ]
+    # The operations of a resource group's deployments have an older path of their own as well.
+    old = GROUP + "/deployments/{deploymentName}/operations"
+    out += [Route("DeploymentOperations_List", "GET", old, d.list_operations, R, "deployments",
+                  action=D + "/operations/read"),
+            Route("DeploymentOperations_Get", "GET", old + "/{operationId}", d.get_operation, R, "deployments",
+                  action=D + "/operations/read")]
+    return out
 
 
 def routes(rm: ResourceManager) -> list[Route]:
