@@ -291,6 +291,10 @@ def _delta(before: dict[str, Any], after: dict[str, Any], path: str = "") -> lis
         where = f"{path}.{key}" if path else key
         if isinstance(value, dict) and isinstance(old, dict):
             out += _delta(old, value, where)
+        elif isinstance(value, list) and isinstance(old, list) and len(value) == len(old) and all(
+                isinstance(a, dict) and isinstance(b, dict) for a, b in zip(value, old, strict=True)):
+            for i, (a, b) in enumerate(zip(value, old, strict=True)):  # items compared on what the template sets
+                out += _delta(b, a, f"{where}[{i}]")
         elif value != old and not (isinstance(value, str) and isinstance(old, str) and value.lower() == old.lower()):
             out.append({"path": where, "propertyChangeType": "Create" if old is None else "Modify",
                         "before": old, "after": value})

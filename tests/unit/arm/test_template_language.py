@@ -1,0 +1,108 @@
+"""The template expression parser and the plan a template makes: functions, member access, escapes, copy loops,
+conditions, nested children and ordering (dependsOn, reference(), cycles refused)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from vaultlink.arm.providers.resources import expressions, functions
+from vaultlink.arm.providers.resources.expressions import InvalidTemplate
+from vaultlink.arm.providers.resources.template import Template
+
+SUB, TENANT = "00000000-0000-0000-0000-000000000001", "00000000-0000-0000-0000-0000000000aa"
+GROUP = {"id": f"/subscriptions/{SUB}/resourceGroups/rg", "name": "rg", "location": "eastus"}
+
+
+def scope() -> functions.Scope:
+    def no_reference(target: str, api: str | None, full: bool) -> Any:
+        return {"target": target}
+
+    return functions.Scope(SUB, TENANT, "d", GROUP, "eastus", lambda n: None, lambda n: None, no_reference)
+
+
+def plan(resources: list[dict[str, Any]], values: dict[str, Any] | None = None, **extra: Any) -> Template:
+    return Template({"resources": resources, **extra}, values, scope(), f"/subscriptions/{SUB}/resourceGroups/rg")
+
+
+def value(text: str, **template: Any) -> Any:
+    return plan([], **template).evaluate(text, {})
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("[concat('a', 'b', string(1))]", "ab1"),
+    ("[format('{0}-{1}', 'x', 2)]", "x-2"),
+    ("[toLower('ABC')]", "abc"),
+    ("[resourceGroup().location]", "eastus"),
+    ("[subscription().subscriptionId]", SUB),
+    ("[resourceId('Microsoft.Network/virtualNetworks/subnets', 'v', 's')]",
+     f"/subscriptions/{SUB}/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/s"),
+    ("[resourceId('other', 'Microsoft.KeyVault/vaults', 'kv')]",
+     f"/subscriptions/{SUB}/resourceGroups/other/providers/Microsoft.KeyVault/vaults/kv"),
+    ("[createObject('a', createArray(1, 2)).a[1]]", 2),
+    ("[if(equals(1, 1), 'yes', 'no')]", "yes"),
+    ("[[not an expression]", "[not an expression]"),
+    ("plain", "plain"),
+    ("['it''s']", "it's"),
+])
+def test_expressions(text: str, expected: Any) -> None:
+    assert value(text) == expected
+
+
+def test_unique_string_and_guid_are_deterministic() -> None:
+    a, b = value("[uniqueString('x', 'y')]"), value("[uniqueString('x', 'y')]")
+    assert a == b and len(a) == 13 and a != value("[uniqueString('x', 'z')]")
+    assert value("[guid('a')]") == value("[guid('a')]") != value("[guid('b')]")
+
+
+@pytest.mark.parametrize("bad", ["[concat('a']", "[nosuch()]", "[concat('a') extra]", "[createObject('a', 1).b]"])
+def test_bad_expressions_are_invalid_templates(bad: str) -> None:
+    with pytest.raises(InvalidTemplate):
+        value(bad)
+
+
+def test_parameters_defaults_allowed_values_and_variables() -> None:
+    t = plan([], {"sku": {"value": "premium"}}, parameters={
+        "sku": {"type": "string", "allowedValues": ["standard", "premium"]},
+        "name": {"type": "string", "defaultValue": "[concat('kv-', parameters('sku'))]"}},
+        variables={"full": "[toUpper(parameters('name'))]"})
+    assert t.evaluate("[variables('full')]", {}) == "KV-PREMIUM"
+    with pytest.raises(InvalidTemplate, match="must be one of"):
+        plan([], {"sku": {"value": "gold"}}, parameters={"sku": {"type": "string", "allowedValues": ["standard"]}})
+    with pytest.raises(InvalidTemplate, match="is not provided"):
+        plan([], parameters={"sku": {"type": "string"}})
+
+
+def vnet(name: str, **extra: Any) -> dict[str, Any]:
+    return {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": name, **extra}
+
+
+def test_copy_condition_children_and_order() -> None:
+    t = plan([
+        {"type": "Microsoft.Network/privateDnsZones", "apiVersion": "2020-06-01", "name": "z.example",
+         "resources": [{"type": "virtualNetworkLinks", "apiVersion": "2020-06-01", "name": "link",
+                        "dependsOn": ["vnet-0"], "properties": {"v": "[reference('vnet-1').x]"}}]},
+        vnet("[concat('vnet-', copyIndex())]", copy={"name": "nets", "count": 2}),
+        vnet("skipped", condition="[equals(1, 2)]"),
+    ])
+    names = [(p.type, p.name, p.condition) for p in t.resources]
+    assert ("Microsoft.Network/privateDnsZones/virtualNetworkLinks", "z.example/link", True) in names
+    assert ("Microsoft.Network/virtualNetworks", "skipped", False) in names
+    order = [p.name for p in t.resources]
+    assert order.index("z.example/link") > max(order.index("vnet-0"), order.index("vnet-1"), order.index("z.example"))
+
+
+def test_a_dependency_cycle_is_refused() -> None:
+    with pytest.raises(InvalidTemplate, match="Circular dependency"):
+        plan([vnet("a", dependsOn=["b"]), vnet("b", dependsOn=["a"])])
+
+
+def test_symbolic_names_are_refused_clearly() -> None:
+    with pytest.raises(InvalidTemplate, match="languageVersion 2.0"):
+        Template({"languageVersion": "2.0", "resources": {}}, None, scope(), "/")
+
+
+def test_calls_finds_reference_arguments() -> None:
+    [args] = expressions.calls({"a": ["[reference('x').y]"]}, "reference")
+    assert expressions.evaluate(args[0], {}, "x") == "x"
