@@ -148,3 +148,27 @@ def test_no_wait_then_wait_as_azures_recorded_scenarios(running: Running,
     running.restart()  # where each operation stands is kept: the finished ones stay finished
     az.login()
     assert az("keyvault", "private-endpoint-connection", "show", "--id", cid)["provisioningState"] == "Succeeded"
+
+
+@pytest.mark.az
+def test_a_deployment_with_no_wait_then_wait(running: Running, tmp_path_factory: pytest.TempPathFactory) -> None:
+    import json
+
+    az = Az(running, tmp_path_factory.mktemp("azure-cli"))
+    az.login()
+    az("group", "create", "-n", "rg-deploy-async", "-l", "eastus")
+    template = tmp_path_factory.mktemp("template") / "vnet.json"
+    template.write_text(json.dumps({
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "resources": [{"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": "vnet-dep",
+                       "location": "[resourceGroup().location]",
+                       "properties": {"addressSpace": {"addressPrefixes": ["10.3.0.0/16"]}}}]}))
+    az("deployment", "group", "create", "-g", "rg-deploy-async", "-n", "later", "--template-file", str(template),
+       "--no-wait")
+    shown = az("deployment", "group", "show", "-g", "rg-deploy-async", "-n", "later")
+    assert shown["properties"]["provisioningState"] == "Running"
+    az("deployment", "group", "wait", "-g", "rg-deploy-async", "-n", "later", "--created")
+    shown = az("deployment", "group", "show", "-g", "rg-deploy-async", "-n", "later")
+    assert shown["properties"]["provisioningState"] == "Succeeded"
+    assert az("network", "vnet", "show", "-g", "rg-deploy-async", "-n", "vnet-dep")["name"] == "vnet-dep"
