@@ -138,24 +138,23 @@ def test_broken_tls_handshake_does_not_hurt_the_server(vaultlink: Running, sessi
     with socket.create_connection(("127.0.0.1", vaultlink.port), timeout=5) as sock:
         sock.sendall(b"\x16\x03\x01garbage")
     untrusting = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # trusts nothing, so it gives up mid-handshake
-    with socket.create_connection(("127.0.0.1", vaultlink.port), timeout=5) as raw:
-        with pytest.raises(ssl.SSLError):
-            with untrusting.wrap_socket(raw, server_hostname="management.azure.com"):
-                pass
+    with socket.create_connection(("127.0.0.1", vaultlink.port), timeout=5) as raw, pytest.raises(ssl.SSLError), \
+            untrusting.wrap_socket(raw, server_hostname="management.azure.com"):
+        pass
     assert session.get(sub_url(vaultlink, "/resourcegroups?api-version=2025-04-01")).status_code == 200
 
 
 def test_direct_tls_routes_by_sni_and_host(vaultlink: Running, session: requests.Session) -> None:
     token = session.headers["Authorization"]
     ctx = ssl.create_default_context(cafile=vaultlink.ca)
-    with socket.create_connection(("127.0.0.1", vaultlink.port), timeout=5) as raw:
-        with ctx.wrap_socket(raw, server_hostname="management.azure.com") as tls:
-            sub = vaultlink.credentials["subscriptionId"]
-            tls.sendall(f"GET /subscriptions/{sub}?api-version=2025-04-01 HTTP/1.1\r\nHost: management.azure.com\r\n"
-                        f"Authorization: {token}\r\nConnection: close\r\n\r\n".encode())
-            data = b""
-            while chunk := tls.recv(65536):
-                data += chunk
+    sub = vaultlink.credentials["subscriptionId"]
+    with socket.create_connection(("127.0.0.1", vaultlink.port), timeout=5) as raw, \
+            ctx.wrap_socket(raw, server_hostname="management.azure.com") as tls:
+        tls.sendall(f"GET /subscriptions/{sub}?api-version=2025-04-01 HTTP/1.1\r\nHost: management.azure.com\r\n"
+                    f"Authorization: {token}\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := tls.recv(65536):
+            data += chunk
     assert data.startswith(b"HTTP/1.1 200"), data[:200]
     assert sub.encode() in data
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import json5
 
+from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.resources import functions
 from vaultlink.arm.providers.resources.engine import Arm, Engine, latest_version, not_served
 from vaultlink.arm.providers.resources.expressions import InvalidTemplate
 from vaultlink.arm.providers.resources.template import Template
 from vaultlink.arm.resources import GROUP, group_key
-from vaultlink.arm.routing import Call, Reply
 from vaultlink.arm.services import Services
 from vaultlink.core import errors, regions
 from vaultlink.core.clock import clock

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from vaultlink.arm import versions
+from vaultlink.arm.dispatch import Reply
 from vaultlink.arm.providers.resources.expressions import InvalidTemplate
 from vaultlink.arm.providers.resources.template import Planned, Template
-from vaultlink.arm.routing import Reply
 from vaultlink.core import errors
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
