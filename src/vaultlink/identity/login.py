@@ -1,7 +1,8 @@
 """login.microsoftonline.com: discovery documents, JWKS, the token endpoint and the device-code endpoint.
 
 Answers in Entra ID's own shapes, including its AADSTS error bodies, because MSAL (inside az and the SDKs)
-shows them to the user as they are. Grants: client_credentials, password, refresh_token, device_code.
+shows them to the user as they are. Grants: client_credentials, password, refresh_token, device_code, and
+authorization_code (the sign-in pages and the codes are in `signin.py` and `authorize.py`).
 The managed-identity endpoint (App Service style, IDENTITY_ENDPOINT / IDENTITY_HEADER) lives here too.
 """
 
@@ -20,7 +21,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vaultlink.core.clock import clock
+from vaultlink.identity.authorize import AuthorizationCodes, GrantError, SignInError
 from vaultlink.identity.directory import CLI_CLIENT_ID, Directory, Principal, app_principal, user_principal
+from vaultlink.identity.signin import SignInPages
 from vaultlink.identity.tokens import TokenIssuer, client_info, resource_from_scope
 
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
@@ -77,6 +80,7 @@ class Login:
         self.directory = directory
         self.issuer = issuer
         self.device_codes: dict[str, DeviceCode] = {}
+        self.codes = AuthorizationCodes(directory)
 
     # ---- routing ----------------------------------------------------------------------------------------
     def app(self) -> Starlette:
@@ -91,6 +95,7 @@ class Login:
             Route("/{tenant}/oauth2/token", self.token, methods=["POST"]),
             Route("/{tenant}/oauth2/v2.0/devicecode", self.device_code, methods=["POST"]),
             Route("/{tenant}/oauth2/devicecode", self.device_code, methods=["POST"]),
+            *SignInPages(self.codes, self._tenant_for_signin, self.GENERIC).routes(),
         ]
         return Starlette(routes=routes, exception_handlers={AADError: _aad_error, 404: _not_found})
 
@@ -106,6 +111,12 @@ class Login:
         if tenant is None:
             raise tenant_not_found(name)
         return str(tenant["tenantId"])
+
+    def _tenant_for_signin(self, name: str) -> str:
+        try:
+            return self._tenant_for_path(name)
+        except AADError as e:
+            raise SignInError(e.number, e.description) from None
 
     async def openid_configuration_v2(self, request: Request) -> Response:
         tenant = self._tenant_for_path(request.path_params["tenant"])
@@ -218,9 +229,18 @@ class Login:
         if grant in ("urn:ietf:params:oauth:grant-type:device_code", "device_code"):
             principal, scope = self._redeem_device_code(form)
             return self._token_response(principal, scope, user=True, client_id=form.get("client_id", CLI_CLIENT_ID))
+        if grant == "authorization_code":
+            return self._authorization_code(form)
         raise AADError(
             400, "unsupported_grant_type", 70003, f"The app requested an unsupported grant type '{grant}'."
         )
+
+    def _authorization_code(self, form: dict[str, str]) -> JSONResponse:
+        try:
+            principal, scope, nonce = self.codes.redeem(form)
+        except GrantError as e:
+            raise AADError(e.status, e.error, e.number, e.description) from None
+        return self._token_response(principal, scope, user=True, client_id=form["client_id"], nonce=nonce)
 
     def _client_credentials(self, tenant: str, form: dict[str, str]) -> Principal:
         client_id = form.get("client_id", "")
@@ -314,7 +334,8 @@ class Login:
         return user_principal(candidates[0]), form.get("scope") or pending.scope
 
     def _token_response(
-        self, principal: Principal, scope: str, *, user: bool, client_id: str = "", v1: bool = False
+        self, principal: Principal, scope: str, *, user: bool, client_id: str = "", v1: bool = False,
+        nonce: str | None = None,
     ) -> JSONResponse:
         resource_scopes = " ".join(s for s in scope.split() if s not in OIDC_SCOPES)
         if not resource_scopes:
@@ -350,7 +371,7 @@ class Login:
             )
             body["id_token"] = self.issuer.id_token(
                 tenant_id=principal.tenant_id, object_id=principal.object_id, client_id=client_id,
-                upn=principal.upn, name=principal.display_name, nonce=None,
+                upn=principal.upn, name=principal.display_name, nonce=nonce,
             )
             body["client_info"] = client_info(principal.object_id, principal.tenant_id)
         return JSONResponse(body)
