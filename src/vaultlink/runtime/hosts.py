@@ -12,6 +12,7 @@ from vaultlink.core.asgi import Receive, Scope, Send
 ARM_HOSTS = ("management.azure.com", "management.core.windows.net")
 LOGIN_HOSTS = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net")
 GRAPH_HOSTS = ("graph.microsoft.com",)
+PORTAL_HOST = "portal.azure.com"
 CLI_VERSION_HOST = "azcliprod.blob.core.windows.net"
 TELEMETRY_HOSTS = ("dc.services.visualstudio.com", "dc.applicationinsights.azure.com")
 
@@ -50,7 +51,8 @@ def status_app(
     decision: Callable[[str], dict[str, Any] | None],
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """The edge's own address: /vaultlink/status for `vaultlink status`, /vaultlink/decisions/{request id} for
-    why a request was admitted or refused, everything else to `fallback` (the managed-identity endpoint)."""
+    why a request was admitted or refused, everything else to `fallback` (the portal's loopback site, with the
+    managed-identity endpoint)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""

@@ -33,6 +33,7 @@ from vaultlink.identity.login import Login
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
+from vaultlink.portal import Portal, loopback_site, resolver
 from vaultlink.runtime import bootstrap, hosts
 from vaultlink.runtime.arrivals import Arrivals
 from vaultlink.runtime.machines import Machines
@@ -93,10 +94,14 @@ class Server:
         self.decisions = DecisionLog(data / DECISIONS_FILE)
         self.decisions.load()
         self.machines = Machines(self.store, self.snapshots)
-        local = hosts.status_app(self.status, login.managed_identity_app(), self.decisions.find)
+        login_app = login.app()
+        portal = Portal(arm, login_app, resolver(self.snapshots))
+        site = loopback_site(portal, login_app, login.managed_identity_app())
+        local = hosts.status_app(self.status, site, self.decisions.find)
 
         table: dict[str, Any] = {h: arm for h in hosts.ARM_HOSTS}
-        table.update({h: login.app() for h in hosts.LOGIN_HOSTS})
+        table.update({h: login_app for h in hosts.LOGIN_HOSTS})
+        table[hosts.PORTAL_HOST] = portal
         table.update({h: graph.app() for h in hosts.GRAPH_HOSTS})
         table[hosts.CLI_VERSION_HOST] = hosts.cli_version_check
         table.update({h: hosts.telemetry for h in hosts.TELEMETRY_HOSTS})
@@ -133,7 +138,7 @@ class Server:
             "store": redact(self.store.url),
             "proxy": f"http://{self.config.host}:{self.edge.port}",
             **self.resolvers.status(),
-            "portal": None,
+            "portal": f"http://{self.config.host}:{self.edge.port}/",
             "caFile": str(self.ca.cert_path.resolve()),
             "tenantId": self.credentials["tenantId"],
             "subscriptionId": self.credentials["subscriptionId"],

@@ -1,0 +1,84 @@
+"""Private DNS zones: create one, a zone's record sets (add, edit or delete an A record set with its TTL) and its
+virtual network links (add one with or without auto-registration, remove one).
+
+ARM calls: create — PUT .../privateDnsZones/{zone}; the zone's page — GET the zone, GET {zone}/ALL, GET
+{zone}/virtualNetworkLinks and the subscription's virtual networks; record sets — PUT or DELETE {zone}/A/{name};
+links — PUT or DELETE {zone}/virtualNetworkLinks/{name}.
+"""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from vaultlink.portal.arm import ArmError
+from vaultlink.portal.pages.common import ensure_group, networks
+from vaultlink.portal.web import Ctx, Handler, blade, name_of
+
+ZONE = "microsoft.network/privatednszones"
+
+
+async def create(ctx: Ctx) -> Response:
+    group, name = ctx.form.get("group"), ctx.form.get("name").lower()
+    path = f"/subscriptions/{ctx.subscription}/resourceGroups/{group}/providers/Microsoft.Network/privateDnsZones/{name}"
+    try:
+        await ensure_group(ctx, group, "eastus")
+        await ctx.arm.call("PUT", path, {"location": "global"})
+    except ArmError as e:
+        ctx.fail(e, "Creating the private DNS zone failed")
+        return ctx.redirect("/browse/privatednszones")
+    ctx.done("Deployment succeeded", f"The private DNS zone {name} was created.")
+    return ctx.redirect(blade(path))
+
+
+async def overview(ctx: Ctx) -> Response:
+    rid = ctx.request.state.resource_id
+    zone = await ctx.arm.get(rid)
+    records = await ctx.arm.all(f"{rid}/ALL")
+    links = await ctx.arm.all(f"{rid}/virtualNetworkLinks")
+    editing = ctx.query("edit")
+    return ctx.render("dnszone.html", zone=zone, records=records, links=links, vnets=await networks(ctx),
+                      editing=next((r for r in records if r["name"] == editing and r["type"].endswith("/A")), None))
+
+
+async def change_records(ctx: Ctx) -> Response:
+    rid = ctx.request.state.resource_id
+    form = ctx.form
+    name = form.get("name") or "@"
+    path = f"{rid}/A/{name}"
+    try:
+        if form.get("action") == "delete":
+            await ctx.arm.delete(path)
+            ctx.done("Deleted the record set", f"{name} was deleted.")
+        else:
+            ttl = int(form.get("ttl", "3600")) if form.get("ttl", "3600").isdigit() else -1
+            addresses = [a.strip() for a in form.get("addresses").replace(",", "\n").splitlines() if a.strip()]
+            await ctx.arm.put(path, {"properties": {"ttl": ttl, "aRecords": [{"ipv4Address": a} for a in addresses]}})
+            ctx.done("Saved the record set", f"{name} ({', '.join(addresses)}, TTL {ttl}) was saved.")
+    except ArmError as e:
+        ctx.fail(e, "The record set was not saved")
+    return ctx.redirect(blade(rid))
+
+
+async def change_links(ctx: Ctx) -> Response:
+    rid = ctx.request.state.resource_id
+    form = ctx.form
+    name = form.get("name")
+    path = f"{rid}/virtualNetworkLinks/{name}"
+    try:
+        if form.get("action") == "remove":
+            await ctx.arm.delete(path)
+            ctx.done("Removed the virtual network link", f"{name} was removed.")
+        else:
+            await ctx.arm.put(path, {"location": "global", "properties": {
+                "virtualNetwork": {"id": form.get("vnet")}, "registrationEnabled": form.get("registration") == "on"}})
+            ctx.done("Added the virtual network link", f"{name} links {name_of(form.get('vnet'))}.")
+    except ArmError as e:
+        ctx.fail(e, "The virtual network link was not changed")
+    return ctx.redirect(blade(rid))
+
+
+RESOURCE_PAGES: dict[tuple[str, str, str], Handler] = {
+    ("GET", ZONE, "overview"): overview,
+    ("POST", ZONE, "recordsets"): change_records,
+    ("POST", ZONE, "links"): change_links,
+}

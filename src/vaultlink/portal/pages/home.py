@@ -1,0 +1,78 @@
+"""Home, the search bar and the service lists.
+
+ARM calls: home — GET /subscriptions (once a session, for the default subscription); search — GET
+/subscriptions/{s}/resources; a service list — its list call (key vaults page with $top/$skiptoken, the rest
+are paged here).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.responses import Response
+
+from vaultlink.portal.web import Ctx
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Service:
+    key: str
+    title: str
+    type: str
+    create: str
+    words: tuple[str, ...]
+
+    def list_path(self, subscription: str) -> str:
+        namespace, _, kind = self.type.partition("/")
+        return f"/subscriptions/{subscription}/providers/{namespace}/{kind}"
+
+
+SERVICES = {s.key: s for s in (
+    Service("keyvaults", "Key vaults", "Microsoft.KeyVault/vaults", "/create/keyvault", ("key vault", "vault", "kv")),
+    Service("virtualnetworks", "Virtual networks", "Microsoft.Network/virtualNetworks", "/create/virtualnetwork",
+            ("virtual network", "vnet", "network")),
+    Service("privateendpoints", "Private endpoints", "Microsoft.Network/privateEndpoints", "/create/privateendpoint",
+            ("private endpoint", "private link", "endpoint")),
+    Service("privatednszones", "Private DNS zones", "Microsoft.Network/privateDnsZones", "/browse/privatednszones",
+            ("private dns", "dns zone", "dns")),
+    Service("networkinterfaces", "Network interfaces", "Microsoft.Network/networkInterfaces", "",
+            ("network interface", "nic")),
+    Service("virtualmachines", "Virtual machines", "Microsoft.Compute/virtualMachines", "", ("virtual machine", "vm")),
+)}
+
+
+async def home(ctx: Ctx) -> Response:
+    return ctx.render("home.html", services=SERVICES.values())
+
+
+async def search(ctx: Ctx) -> Response:
+    q = ctx.query("q").strip().lower()
+    services = [s for s in SERVICES.values() if q and (q in s.title.lower() or any(q in w or w in q for w in s.words))]
+    resources = []
+    if q:
+        listed = await ctx.arm.get(f"/subscriptions/{ctx.subscription}/resources")
+        resources = [r for r in listed["value"] if q in r["name"].lower()][:PAGE_SIZE]
+    return ctx.render("search.html", q=ctx.query("q"), services=services, resources=resources)
+
+
+async def browse(ctx: Ctx) -> Response:
+    service = SERVICES.get(ctx.request.path_params["service"].lower())
+    if service is None:
+        return ctx.render("notfound.html", status=404, what="service")
+    path = service.list_path(ctx.subscription)
+    following: str | None = None
+    number = max(int(ctx.query("page", "1")) if ctx.query("page", "1").isdigit() else 1, 1)
+    if service.key == "keyvaults":
+        items, following = await ctx.arm.page(path, PAGE_SIZE, ctx.query("skiptoken") or None)
+        more = following is not None
+    else:
+        everything = await ctx.arm.all(path)
+        items = everything[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
+        more = len(everything) > number * PAGE_SIZE
+    groups = []
+    if service.key == "privatednszones":
+        groups = [g["name"] for g in (await ctx.arm.get(f"/subscriptions/{ctx.subscription}/resourcegroups"))["value"]]
+    return ctx.render("browse.html", service=service, items=items, more=more, skiptoken=following, number=number,
+                      groups=groups)
