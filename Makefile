@@ -23,6 +23,8 @@ $(STAMP_RUN): pyproject.toml | $(BIN)/python
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[test]"
 	command -v dig >/dev/null || (apt-get update -qq && apt-get install -y -qq dnsutils >/dev/null)
+	# Debian's Chromium for the portal's browser tests (Playwright drives it; its own browser download is not used)
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 	touch $@ $(STAMP_RUN)
 
 $(STAMP_BENCH): $(STAMP_TEST)

@@ -51,6 +51,7 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
         click.echo(f"vaultlink {s['version']} is ready")
         click.echo(f"  proxy (edge)  {s['proxy']}")
         click.echo(f"  DNS           {', '.join(s['dns'])} (the internet); {len(s['dnsViews'])} virtual network resolver(s)")
+        click.echo(f"  portal        {s['portal']} (sign in as the user `vaultlink identity show` prints)")
         click.echo(f"  CA file       {s['caFile']}")
         click.echo(f"  store         {s['store']}")
         click.echo(f"  tenant        {s['tenantId']}")
@@ -86,7 +87,29 @@ def status(data_dir: Path, output: str) -> None:
         click.echo(json.dumps(live, indent=2))
     else:
         click.echo(f"ready: proxy {live['proxy']}, DNS {', '.join(live['dns'])} (the internet) and "
-                   f"{len(live['dnsViews'])} virtual network resolver(s), CA {live['caFile']}, store {live['store']}")
+                   f"{len(live['dnsViews'])} virtual network resolver(s), portal {live['portal']}, CA {live['caFile']}, "
+                   f"store {live['store']}")
+
+
+@main.command()
+@DATA_DIR
+@click.option("--no-browser", is_flag=True, help="Only print the address.")
+def portal(data_dir: Path, no_browser: bool) -> None:
+    """Print the portal's address (and open it in a browser where one is available)."""
+    state = read_state(data_dir)
+    live = live_status(state) if state else None
+    if live is None:
+        fail(f"no vaultlink server is answering for {data_dir}; run `vaultlink up` first")
+    assert live is not None
+    click.echo(live["portal"])
+    if not no_browser:
+        import webbrowser
+
+        try:
+            webbrowser.get()
+        except webbrowser.Error:
+            return
+        webbrowser.open(live["portal"])
 
 
 @main.command()
