@@ -26,7 +26,8 @@ def launch(playwright: Any, proxy: str | None = None) -> Any:
         pytest.skip(f"no Chromium at {CHROMIUM}: `make test` installs Debian's chromium")
     options: dict[str, Any] = {"executable_path": str(CHROMIUM), "args": FLAGS, "headless": True}
     if proxy:
-        options["proxy"] = {"server": proxy}
+        # Playwright sends loopback through the proxy too; a browser's loopback redirects (az's, MSAL's) must not
+        options["proxy"] = {"server": proxy, "bypass": "localhost,127.0.0.1"}
     return playwright.chromium.launch(**options)
 
 
