@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import arm_throughput, az, dns, projection, scale, secrets, startup
+from bench import arm_throughput, az, dns, portal, projection, scale, secrets, startup
 from bench.common import ROOT, machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -25,7 +25,8 @@ def _terminate(signum: int, frame: Any) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("which", nargs="?", choices=["all", "startup", "arm", "scale", "projection", "secrets", "dns", "az"], default="all")
+    parser.add_argument("which", nargs="?", default="all",
+                        choices=["all", "startup", "arm", "scale", "projection", "secrets", "dns", "az", "portal"])
     parser.add_argument("--runs", type=int, default=startup.RUNS, help="start-up runs per case (default %(default)s)")
     parser.add_argument("--connections", type=int, default=arm_throughput.CONNECTIONS,
                         help="keep-alive connections (default %(default)s)")
@@ -52,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         "projection": (projection.run, projection.report),
         "dns": (lambda: dns.run(args.duration), dns.report),
         "az": (az.run, az.report),
+        "portal": (portal.run, portal.report),
     }
     for name, (run, describe) in jobs.items():
         if args.which not in ("all", name):

@@ -2,8 +2,8 @@
 my directory or by resource ID or alias with a request message, which makes a manual connection; Virtual Network
 with a dynamic or static IP; DNS; Tags; Review + create) and an endpoint's page.
 
-ARM calls: the wizard — GET the resource groups, the key vaults (GET .../providers/Microsoft.KeyVault/vaults) and
-the virtual networks; review — GET the chosen subnet and network; create — a deployment (PUT the resource group
+ARM calls: the wizard — GET the resource groups, the key vaults (GET /subscriptions/{s}/resources filtered by
+type) and the virtual networks; review — GET the chosen subnet and network; create — a deployment (PUT the resource group
 when new, PUT the endpoint, and with DNS integration the zone, its link and the zone group); the endpoint's page —
 GET the endpoint and GET its privateDnsZoneGroups.
 """
@@ -32,7 +32,9 @@ ENDPOINT = "microsoft.network/privateendpoints"
 
 
 async def _wizard(ctx: Ctx, status: int = 200) -> Response:
-    vaults = await ctx.arm.all(f"/subscriptions/{ctx.subscription}/providers/Microsoft.KeyVault/vaults")
+    # The generic resource list names every vault without rendering each one's properties
+    vaults = (await ctx.arm.call("GET", f"/subscriptions/{ctx.subscription}/resources", query={
+        "$filter": "resourceType eq 'Microsoft.KeyVault/vaults'"}))["value"]
     vnets = await networks(ctx)
     return ctx.render("endpoint_create.html", status=status, form=ctx.form, groups=await groups(ctx),
                       vaults=sorted(vaults, key=lambda v: v["name"].lower()), subnets=subnet_choices(vnets),
