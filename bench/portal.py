@@ -117,8 +117,8 @@ def run(count: int = VAULTS) -> dict[str, Any]:
 
 def report(result: dict[str, Any]) -> list[str]:
     peer = result["armListPage"]["medianMs"]
-    lines = [f"portal: every page with {result['vaults']} key vaults in the subscription (made in "
-             f"{result['createdInS']} s); request to whole page on loopback, {RUNS} runs each",
+    lines = [(f"portal: every page with {result['vaults']} key vaults in the subscription (made in "
+              f"{result['createdInS']} s); request to whole page on loopback, {RUNS} runs each"),
              f"  {'page':58} {'median':>8} {'p95':>8} {'max':>8} {'x ARM':>7}  target < {TARGET_MS:.0f} ms"]
     for label, t in result["pages"].items():
         met = "met" if t["p95Ms"] < TARGET_MS else "MISSED"

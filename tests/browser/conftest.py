@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from tests.browser.support import launch
 from tests.vaultlink_process import Running, start
 

@@ -41,5 +41,6 @@ if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "--child":
         sign_in(sys.argv[2])
     else:
-        subprocess.Popen([sys.executable, __file__, "--child", sys.argv[-1]], start_new_session=True,
-                         stdout=subprocess.DEVNULL, stderr=open(os.environ["VAULTLINK_SIGNIN_LOG"] + ".err", "w"))
+        with open(os.environ["VAULTLINK_SIGNIN_LOG"] + ".err", "w") as errors:  # the child keeps its own copy
+            subprocess.Popen([sys.executable, __file__, "--child", sys.argv[-1]], start_new_session=True,
+                             stdout=subprocess.DEVNULL, stderr=errors)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from tests.vaultlink_process import Running
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,6 +13,7 @@ import msal
 import pytest
 import requests
 from playwright.sync_api import expect
+
 from tests.browser.support import launch, shot, sign_in
 from tests.clients.az_support import Az
 from tests.vaultlink_process import Running

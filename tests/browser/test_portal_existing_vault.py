@@ -13,6 +13,7 @@ import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
 from playwright.sync_api import expect
+
 from tests.browser.support import open_portal, shot, vaultlink_cli
 from tests.browser.test_portal_new_vault import machine_proxy, secret_client
 from tests.clients.keyvaults import make_vault, owner_credential

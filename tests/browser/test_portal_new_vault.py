@@ -14,6 +14,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
 from playwright.sync_api import expect
+
 from tests.browser.support import open_portal, shot, sign_in, vaultlink_cli
 from tests.vaultlink_process import Running
 
