@@ -18,7 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from vaultlink.core.ids import ResourceId
-from vaultlink.core.web import ASGIApp, Receive, Scope, Send
+from vaultlink.core.asgi import ASGIApp, Receive, Scope, Send
 from vaultlink.portal import signin
 from vaultlink.portal.arm import in_process
 from vaultlink.portal.deploy import Deployments

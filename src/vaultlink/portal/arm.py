@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from vaultlink.core.web import ASGIApp
+from vaultlink.core.asgi import ASGIApp
 
 logging.getLogger("httpx").setLevel(logging.WARNING)  # its INFO line per in-process call is noise in the log
 
