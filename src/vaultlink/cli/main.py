@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import shlex
 import sys
@@ -10,64 +11,92 @@ from typing import Any
 
 import click
 
-from vaultlink.cli.common import DATA_DIR, fail, live_status, shell_exports
-from vaultlink.cli.demo import demo
-from vaultlink.cli.vm import machine_proxy, vm
+from vaultlink.cli.common import DATA_DIR, EXPORTED, fail, live_status, shell_exports
 from vaultlink.core.config import Config
-from vaultlink.runtime import bootstrap
-from vaultlink.runtime.server import read_state, redact
+from vaultlink.runtime.files import load_credentials, read_state
+
+LAZY = {"vm": "vaultlink.cli.vm", "demo": "vaultlink.cli.demo", "why": "vaultlink.cli.why"}
 
 
-@click.group()
+class Commands(click.Group):
+    """The command group, with `vm` and `demo` imported only when named: they bring HTTP and TLS modules that
+    the commands answering from the data directory's files (`env`, `status`) should not wait for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY:
+            command: click.Command = getattr(importlib.import_module(LAZY[cmd_name]), cmd_name)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+HELP = """Azure Key Vault with Azure Private Link, on one machine.
+
+\b
+In a checkout: `make run` starts it; then, in another shell:
+  . .venv/bin/activate       # vaultlink, az and the Azure SDKs on PATH
+  eval "$(vaultlink env)"    # route this shell's Azure clients through vaultlink
+  az account show            # az is signed in as the default service principal
+"""
+
+
+@click.group(cls=Commands, help=HELP)
 @click.version_option(package_name="vaultlink")
 def main() -> None:
-    """Azure Key Vault with Azure Private Link, on one machine."""
+    pass
 
 
 @main.command()
 @DATA_DIR
-@click.option("--store", "store_url", default=None, help="postgresql://... to share state; default: SQLite in the data directory.")
-@click.option("--proxy-port", default=8443, show_default=True, type=int, help="The edge (HTTPS proxy) port on 127.0.0.1.")
-@click.option("--dns-port", default=8053, show_default=True, type=int, help="The DNS port.")
+@click.option("--store", "store_url", default=None, envvar="VAULTLINK_STORE",
+              help="sqlite:///relative.db, sqlite:////absolute.db, or postgresql://... to share state; "
+                   "default: SQLite in the data directory.")
+@click.option("--proxy-port", default=8443, show_default=True, type=int, envvar="VAULTLINK_PROXY_PORT",
+              help="The edge (HTTPS proxy) port on 127.0.0.1.")
+@click.option("--dns-port", default=8053, show_default=True, type=int, envvar="VAULTLINK_DNS_PORT",
+              help="The DNS port.")
 @click.option("--async-operations", is_flag=True, help="Answer long-running ARM operations with 201/202 and polling URLs.")
 @click.option("--throttle", is_flag=True, help="Enforce Azure's per-vault data-plane request limits (429 Throttled).")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request.")
 def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool,
        throttle: bool = False) -> None:
-    """Start vaultlink in the foreground."""
+    """Start vaultlink in the foreground (Ctrl-C stops it), and sign az in for `vaultlink env`'s shells."""
     import logging
 
-    from vaultlink.runtime.server import run
+    from vaultlink.cli.starting import banner, start_error
+    from vaultlink.store.urls import StoreUrlError, parse_store_url
 
-    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    state = read_state(data_dir)
-    if state and live_status(state) is not None:
-        fail(f"a vaultlink server already runs for {data_dir} at {state['proxy']} (pid {state['pid']})")
     config = Config(data_dir=data_dir, store_url=store_url, proxy_port=proxy_port, dns_port=dns_port,
                     async_operations=async_operations, throttle=throttle)
+    try:
+        store = parse_store_url(config.effective_store_url)
+    except StoreUrlError as e:
+        fail(str(e))
+    state = read_state(data_dir)
+    if state and live_status(state) is not None:
+        fail(f"a vaultlink server already runs for {data_dir} at {state['proxy']} (pid {state['pid']}); stop it, "
+             "or start another with its own --data-dir, --proxy-port and --dns-port")
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
 
     def ready(server: Any) -> None:
-        s = server.status()
-        click.echo(f"vaultlink {s['version']} is ready")
-        click.echo(f"  proxy (edge)  {s['proxy']}")
-        click.echo(f"  DNS           {', '.join(s['dns'])} (the internet); {len(s['dnsViews'])} virtual network resolver(s)")
-        click.echo(f"  portal        {s['portal']} (sign in as the user `vaultlink identity show` prints)")
-        click.echo(f"  CA file       {s['caFile']}")
-        click.echo(f"  store         {s['store']}")
-        click.echo(f"  tenant        {s['tenantId']}")
-        click.echo(f"  subscription  {s['subscriptionId']}")
-        click.echo("Next, in another shell:")
-        dd = "" if data_dir == Path(".vaultlink") else f" --data-dir {shlex.quote(str(data_dir))}"
-        click.echo(f'  eval "$(vaultlink env{dd})"')
-        click.echo("  az login --service-principal -u \"$AZURE_CLIENT_ID\" -p \"$AZURE_CLIENT_SECRET\" --tenant \"$AZURE_TENANT_ID\"")
+        for line in banner(server.status(), data_dir, store if store_url else None):
+            click.echo(line)
         sys.stdout.flush()
 
     from vaultlink.runtime.bootstrap import WrongRootKey
+    from vaultlink.runtime.server import run
 
     try:
         run(config, ready)
-    except (OSError, WrongRootKey) as e:
+    except WrongRootKey as e:
         fail(f"cannot start: {e}")
+    except Exception as e:
+        message = start_error(e, config, store)
+        if message is None:
+            raise
+        fail(f"cannot start: {message}")
 
 
 @main.command()
@@ -117,61 +146,27 @@ def portal(data_dir: Path, no_browser: bool) -> None:
 @click.option("--vm", default=None, help="Print the exports for a shell inside this machine (a VM name or id).")
 @click.option("-g", "--resource-group", "group", default=None, help="The machine's resource group, when its name is not unique.")
 @click.option("--store", "store_url", default=None, help="With --vm: the store URL when it is not the one the server names.")
-def env(data_dir: Path, vm: str | None, group: str | None, store_url: str | None) -> None:
-    """Print the export lines that route a shell's Azure clients through vaultlink."""
+@click.option("--unset", is_flag=True, help="Print the lines that undo the exports instead.")
+def env(data_dir: Path, vm: str | None, group: str | None, store_url: str | None, unset: bool) -> None:
+    """Print the export lines that route a shell's Azure clients through vaultlink: `eval "$(vaultlink env)"`.
+
+    They name the proxy (upper and lower case, with an empty no_proxy), the CA bundle, the default service
+    principal, a managed-identity endpoint, and AZURE_CONFIG_DIR in the data directory, where `vaultlink up`
+    has signed az in, so az never touches your own ~/.azure. `eval "$(vaultlink env --unset)"` undoes them."""
+    if unset:
+        for name in EXPORTED:
+            click.echo(f"unset {name}")
+        return
+    from vaultlink.cli.vm import machine_proxy
+
     state = read_state(data_dir)
-    creds = bootstrap.load_credentials(data_dir)
+    creds = load_credentials(data_dir)
     if not state or not creds:
         fail(f"no vaultlink server has started for {data_dir}; run `vaultlink up` first")
     assert state is not None and creds is not None
     proxy = machine_proxy(data_dir, state, vm, group, store_url)[1] if vm is not None else None
     for name, value in shell_exports(state, creds, proxy).items():
         click.echo(f"export {name}={shlex.quote(value)}")
-
-
-@main.command()
-@DATA_DIR
-@click.argument("request_id")
-@click.option("-o", "--output", type=click.Choice(["text", "json"]), default="text")
-def why(data_dir: Path, request_id: str, output: str) -> None:
-    """Why a data-plane request was admitted or refused: its DNS answer, where it landed, the rule that decided.
-    REQUEST_ID is the response's x-ms-request-id; the most recent requests are kept."""
-    import urllib.error
-
-    state = read_state(data_dir)
-    if not state or live_status(state) is None:
-        fail(f"no vaultlink server is answering for {data_dir}")
-    assert state is not None
-    try:
-        with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(
-            f"{state['proxy']}/vaultlink/decisions/{request_id}", timeout=5
-        ) as r:
-            decision = json.loads(r.read())
-    except urllib.error.HTTPError:
-        fail(f"no decision is recorded for the request {request_id} (only the most recent requests are kept)")
-    if output == "json":
-        click.echo(json.dumps(decision, indent=2))
-        return
-    admission = decision["admission"]
-    click.echo(f"request {request_id} to vault {decision['vault']} from {decision['location']}")
-    for reason in decision.get("dns") or ["(reached without a name lookup: direct TLS, the public front end)"]:
-        click.echo(f"  dns:     {reason}")
-    landing = decision["landing"]
-    click.echo(f"  landed:  {landing['kind']} at {landing['address']}: {landing['reason']}")
-    verdict = "admitted" if admission["allowed"] else f"refused ({admission['refusal']})"
-    click.echo(f"  rule:    {admission['rule']}: {verdict}, {admission['reason']}")
-    click.echo(f"  caller:  {decision['caller']}, seen from {admission['client_address']}")
-    authorization = decision.get("authorization")
-    if authorization is None:
-        click.echo("  access:  not reached: the network rules decided first")
-        return
-    model = "RBAC" if authorization["model"] == "rbac" else "access policy"
-    verdict = "allowed" if authorization["allowed"] else "refused"
-    click.echo(f"  access:  {model}: {verdict}, {authorization['action']} at {authorization['scope']}: "
-               f"{authorization['reason']}")
-    if not authorization["allowed"] and authorization.get("missing"):
-        kind = "role" if authorization["model"] == "rbac" else "permission"
-        click.echo(f"  missing: the {kind} '{authorization['missing']}'")
 
 
 # ---- identity ---------------------------------------------------------------------------------------------
@@ -200,7 +195,7 @@ STORE = click.option("--store", "store_url", default=None, help="The store URL w
 @DATA_DIR
 def identity_show(data_dir: Path) -> None:
     """Show the default tenant, subscription and principals (with their secrets)."""
-    creds = bootstrap.load_credentials(data_dir)
+    creds = load_credentials(data_dir)
     if not creds:
         fail(f"no vaultlink state in {data_dir}; run `vaultlink up` first")
     click.echo(json.dumps(creds, indent=2))
@@ -293,7 +288,4 @@ def role_assign(data_dir: Path, store_url: str | None, assignee: str, role: str,
     click.echo(json.dumps(body, indent=2))
 
 
-main.add_command(vm)
-main.add_command(demo)
-
-__all__ = ["main", "redact"]
+__all__ = ["main"]

@@ -14,24 +14,19 @@ import os
 from pathlib import Path
 from typing import Any
 
-from vaultlink.core.files import write_private
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import SigningKey
+from vaultlink.runtime.files import CREDENTIALS, load_credentials, root_key_path, write_private
 from vaultlink.store import Store, StoreConflict
 from vaultlink.store.sealing import SealBroken, Sealer
 
-CREDENTIALS = "credentials.json"
 SETTING = "setting"
 CANARY = b"vaultlink root key check"
 
 
 class WrongRootKey(Exception):
     """The store was sealed under another root key."""
-
-
-def root_key_path(data_dir: Path) -> Path:
-    return Path(os.environ.get("VAULTLINK_ROOT_KEY_FILE", data_dir / "root.key"))
 
 
 def ensure_root_key(data_dir: Path) -> bytes:
@@ -114,9 +109,6 @@ def _setting(store: Store, name: str, create: Any) -> dict[str, Any]:
         return winner.body
 
 
-def load_credentials(data_dir: Path) -> dict[str, Any] | None:
-    path = data_dir / CREDENTIALS
-    if not path.exists():
-        return None
-    data: dict[str, Any] = json.loads(path.read_text())
-    return data
+# the data-directory file helpers live in files.py (light, for the commands); kept importable from here
+__all__ = ["CREDENTIALS", "WrongRootKey", "ensure_default_identity", "ensure_root_key", "load_credentials",
+           "open_sealer", "root_key_path", "signing_key", "write_private"]

@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import time
-from pathlib import Path
 from typing import Any
 
 from vaultlink import __version__
@@ -34,8 +33,9 @@ from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
 from vaultlink.portal import Portal, loopback_site, resolver
-from vaultlink.runtime import bootstrap, hosts
+from vaultlink.runtime import azcli, bootstrap, hosts
 from vaultlink.runtime.arrivals import Arrivals
+from vaultlink.runtime.files import STATE_FILE, read_state, redact
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
@@ -47,18 +47,7 @@ from vaultlink.vault.throttle import Throttle
 
 log = logging.getLogger("vaultlink")
 
-STATE_FILE = "server.json"
 DECISIONS_FILE = "decisions.json"
-
-
-def redact(url: str) -> str:
-    """A store URL without its password, for status output and logs."""
-    if "@" not in url or "://" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}@{host}"
 
 
 class Server:
@@ -149,6 +138,8 @@ class Server:
         await self.edge.start()
         await self.resolvers.start()
         self._flushing = asyncio.get_running_loop().create_task(self._flush_decisions())
+        subscription = self.directory.subscription(self.credentials["subscriptionId"]) or {}
+        azcli.sign_in(self.config.data_dir, self.credentials, subscription.get("displayName", "vaultlink subscription"))
         write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
 
@@ -205,10 +196,5 @@ def run(config: Config, on_ready: Any = None) -> None:
     uvloop.run(serve(config, on_ready))
 
 
-def read_state(data_dir: Path) -> dict[str, Any] | None:
-    path = data_dir / STATE_FILE
-    try:
-        data: dict[str, Any] = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-    return data
+# read_state and redact moved to files.py (light, for the commands); kept importable from here
+__all__ = ["STATE_FILE", "Server", "read_state", "redact", "run", "serve"]

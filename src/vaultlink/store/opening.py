@@ -6,13 +6,14 @@ from vaultlink.store.base import Store
 
 
 def open_store(url: str) -> Store:
-    """sqlite:///path/to/file.db or postgresql://user@host:port/db."""
-    if url.startswith("sqlite:///"):
+    """sqlite:///relative.db, sqlite:////absolute.db or postgresql://user@host:port/db (see urls.py); any other
+    URL raises StoreUrlError, a ValueError."""
+    from vaultlink.store.urls import parse_store_url
+
+    if parse_store_url(url).backend == "sqlite":
         from vaultlink.store.sqlite import SqliteStore
 
         return SqliteStore(url)
-    if url.startswith(("postgresql://", "postgres://")):
-        from vaultlink.store.postgres import PostgresStore
+    from vaultlink.store.postgres import PostgresStore
 
-        return PostgresStore(url)
-    raise ValueError(f"unsupported store url '{url}': use sqlite:///PATH or postgresql://...")
+    return PostgresStore(url)

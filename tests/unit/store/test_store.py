@@ -556,7 +556,7 @@ def test_sqlite_runs_in_wal_mode(url: str, store: Store) -> None:
 
 
 def test_open_store_refuses_unknown_urls() -> None:
-    with pytest.raises(ValueError, match="unsupported store url"):
+    with pytest.raises(ValueError, match="is not a store vaultlink has"):
         open_store("mysql://localhost/db")
     with pytest.raises(ValueError, match="not a sqlite store url"):
         sqlite_backend.SqliteStore("sqlite:///")

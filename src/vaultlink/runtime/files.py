@@ -1,0 +1,51 @@
+"""The files a running server leaves in its data directory for the commands beside it, read and written with the
+standard library only.
+
+`server.json` names where the server listens (written once its listeners are bound, removed when it stops);
+`credentials.json` holds the default principals' secrets (mode 0600). The commands that only read these files
+(`vaultlink env`, `status`, the pytest plugin) import this module alone, so they answer without loading the server.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from vaultlink.core.files import write_private
+
+STATE_FILE = "server.json"
+CREDENTIALS = "credentials.json"
+__all__ = ["CREDENTIALS", "STATE_FILE", "load_credentials", "read_state", "redact", "root_key_path", "write_private"]
+
+
+def read_state(data_dir: Path) -> dict[str, Any] | None:
+    """The running (or last) server's `server.json`, or None."""
+    try:
+        data: dict[str, Any] = json.loads((data_dir / STATE_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    return data
+
+
+def load_credentials(data_dir: Path) -> dict[str, Any] | None:
+    path = data_dir / CREDENTIALS
+    if not path.exists():
+        return None
+    data: dict[str, Any] = json.loads(path.read_text())
+    return data
+
+
+def root_key_path(data_dir: Path) -> Path:
+    return Path(os.environ.get("VAULTLINK_ROOT_KEY_FILE", data_dir / "root.key"))
+
+
+def redact(url: str) -> str:
+    """A store URL without its password, for status output and logs."""
+    if "@" not in url or "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    creds, host = rest.rsplit("@", 1)
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}@{host}"
