@@ -9,6 +9,10 @@ STAMP_BENCH := $(VENV)/.installed-bench
 AZURE_CLI_VERSION := 2.91.0
 AZ_VENV := .venv-az
 STAMP_AZ := $(AZ_VENV)/.installed-azure-cli-$(AZURE_CLI_VERSION)
+# az on the PATH of `. .venv/bin/activate`: a two-line script in .venv/bin that runs the az of .venv-az.
+AZ_SHIM := $(BIN)/az
+# `make run ARGS="--proxy-port 9443 --dns-port 9053"` passes options to `vaultlink up`.
+ARGS ?=
 
 .PHONY: run test bench lint clean
 
@@ -16,8 +20,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
+# The run install has what the README's snippets use: vaultlink, azure-identity and azure-keyvault-secrets.
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e ".[clients]"
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
@@ -38,12 +43,17 @@ $(STAMP_AZ):
 	$(AZ_VENV)/bin/pip install --quiet --disable-pip-version-check azure-cli==$(AZURE_CLI_VERSION)
 	touch $@
 
-run: $(STAMP_RUN)
-	$(BIN)/vaultlink up
+$(AZ_SHIM): $(STAMP_AZ) | $(BIN)/python
+	printf '#!/bin/sh\n# the az CLI of %s (its own virtual environment: it pins older Azure SDKs than .venv has)\nexec "%s" "$$@"\n' \
+		"$(AZ_VENV)" "$(CURDIR)/$(AZ_VENV)/bin/az" > $@
+	chmod +x $@
+
+run: $(STAMP_RUN) $(AZ_SHIM)
+	$(BIN)/vaultlink up $(ARGS)
 
 # The whole suite on SQLite, then the client suite again with every server's state in a throwaway PostgreSQL
 # database (tests/postgres.py), so both backends run every client test.
-test: $(STAMP_TEST) $(STAMP_AZ)
+test: $(STAMP_TEST) $(AZ_SHIM)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az VAULTLINK_TEST_STORE=postgresql $(BIN)/pytest -q tests/clients
 

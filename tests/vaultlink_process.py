@@ -121,7 +121,8 @@ def _store_args(data_dir: Path, args: tuple[str, ...]) -> list[str]:
     return ["--store", database_for(data_dir)]
 
 
-def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str] | None = None) -> Running:
+def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str] | None = None,
+          cwd: Path | None = None) -> Running:
     """`vaultlink up` on a data directory: a free proxy port, and one free DNS port that every resolver shares
     (each on its own loopback address), so a restart on the same ports keeps every address."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -134,7 +135,7 @@ def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str]
     child_env = {k: v for k, v in os.environ.items() if not k.upper().endswith("_PROXY")}
     child_env.update(env or {})
     with log.open("ab") as f:
-        process = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=child_env)
+        process = subprocess.Popen(cmd, stdout=f, stderr=subprocess.STDOUT, env=child_env, cwd=cwd)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

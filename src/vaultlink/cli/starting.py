@@ -43,8 +43,8 @@ def banner(status: dict[str, Any], data_dir: Path, given_store: StoreUrl | None)
 def start_error(error: BaseException, config: Config, store: StoreUrl) -> str | None:
     """The one line for an error that stops the start, or None for one that is vaultlink's own fault (its
     traceback is then the useful report)."""
-    if isinstance(error, OSError) and error.errno == errno.EADDRINUSE:
-        return _port_in_use(config)
+    if isinstance(error, OSError) and (error.errno == errno.EADDRINUSE or "bind" in str(error)):
+        return _port_in_use(config)  # uvloop's UDP bind error carries no errno, only "could not bind"
     if type(error).__module__.split(".")[0] in ("sqlite3", "psycopg"):
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         return f"the store {redact(store.describe())} cannot be opened: {first}"
