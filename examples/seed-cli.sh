@@ -3,7 +3,9 @@
 # vaultlink), run with the real az CLI against vaultlink, then the article's "Validate that the private link
 # connection works" section, with a machine made by `vaultlink vm`.
 #
-#   vaultlink up --data-dir /tmp/demo &            # in another shell, or in the background
+#   examples/seed-cli.sh                           # against the server `make run` started (./.vaultlink)
+# or against a server of its own, on ports of its own beside make run's:
+#   vaultlink up --data-dir /tmp/demo --proxy-port 9443 --dns-port 9053 &
 #   VAULTLINK_DATA_DIR=/tmp/demo examples/seed-cli.sh
 #
 # The article's placeholders are filled from these variables (defaults in brackets):

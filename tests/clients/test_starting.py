@@ -68,3 +68,18 @@ def test_make_run_passes_its_arguments_on() -> None:
     out = subprocess.run(["make", "-n", "run", "ARGS=--proxy-port 9443 --dns-port 9053"], cwd=ROOT,
                          capture_output=True, text=True, check=True).stdout
     assert ".venv/bin/vaultlink up --proxy-port 9443 --dns-port 9053" in out
+
+
+def test_the_banner_the_readme_and_help_give_the_same_next_steps(tmp_path: Path) -> None:
+    running = start(tmp_path / "data", cwd=ROOT)  # from the checkout, as `make run` starts it
+    try:
+        banner = running.log.read_text().split("Next, in another shell:\n", 1)[1].splitlines()[:3]
+    finally:
+        running.stop()
+    assert [line.strip() for line in banner] == [
+        ". .venv/bin/activate", f'eval "$(vaultlink env --data-dir {tmp_path / "data"})"', "az account show"]
+    readme = (ROOT / "README.md").read_text()
+    helped = subprocess.run([sys.executable, "-m", "vaultlink", "--help"], capture_output=True, text=True,
+                            check=True).stdout
+    for line in (". .venv/bin/activate", 'eval "$(vaultlink env)"', "az account show"):
+        assert line in readme and line in helped
