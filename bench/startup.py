@@ -5,7 +5,12 @@ Measured in one run, side by side:
 - importing vaultlink's server (`import vaultlink.cli.main, vaultlink.runtime.server`, then `os._exit(0)` so
   that, like the ready time, it leaves out the interpreter's teardown), for information;
 - cold start: a new data directory, so vaultlink makes its CA, keys, store and default tenant;
-- warm restart: the same data directory again.
+- warm restart: the same data directory again;
+- the commands a shell runs beside a server (`vaultlink --help`, `vaultlink env`, `vaultlink status`, through the
+  installed `vaultlink` script as a user types them), until they exit: target under 150 ms;
+- the pytest plugin's session fixture: in a new Python process, from importing the fixture's module
+  (`vaultlink.testing.session`) until `Vaultlink.start` returns a server that answers, measured inside that
+  process (pytest's own start-up is not vaultlink's): target under 500 ms.
 
 The clock starts just before the subprocess is spawned and stops when the status request has answered 200
 with `"ready": true`. The port is the one the OS chose (`--proxy-port 0`); it is learnt from `server.json`,
@@ -27,6 +32,20 @@ from bench.common import clean_env, fmt_ms, fmt_ratio, median, python, stop
 
 RUNS = 5
 TARGET_MS = 1000.0
+CLI_TARGET_MS = 150.0
+FIXTURE_TARGET_MS = 500.0
+FIXTURE_PROGRAM = """
+import sys, time
+started = time.perf_counter()
+from pathlib import Path
+from vaultlink.testing.launch import launch
+launched = launch(Path(sys.argv[1]))  # as the plugin's fixture does: the server starts while the rest imports
+from vaultlink.testing.session import Vaultlink
+session = Vaultlink.started(launched)
+session.status()
+print((time.perf_counter() - started) * 1000)
+session.close()
+"""
 READY_TIMEOUT = 30.0
 POLL_SECONDS = 0.002
 
@@ -97,6 +116,31 @@ def launch_until_ready(data_dir: Path) -> dict[str, Any]:
     }
 
 
+def _fixture_ready_ms(data_dir: Path) -> float:
+    out = subprocess.run([python(), "-c", FIXTURE_PROGRAM, str(data_dir)], check=True, env=clean_env(),
+                         capture_output=True, text=True, timeout=60)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def _cli(tmp: Path, runs: int) -> dict[str, list[float]]:
+    """Each command against one running server, `runs` times, after one unrecorded run."""
+    from vaultlink.testing.session import Vaultlink
+
+    script = str(Path(python()).parent / "vaultlink")
+    session = Vaultlink.start(tmp / "cli")
+    try:
+        data_dir = str(session.data_dir)
+        commands = {"vaultlink --help": [script, "--help"], "vaultlink env": [script, "env", "--data-dir", data_dir],
+                    "vaultlink status": [script, "status", "--data-dir", data_dir]}
+        samples: dict[str, list[float]] = {}
+        for name, args in commands.items():
+            _time_command(args)
+            samples[name] = [_time_command(args) for _ in range(runs)]
+        return samples
+    finally:
+        session.close()
+
+
 def _summary(values: list[float]) -> dict[str, float]:
     return {"medianMs": median(values), "maxMs": max(values), "minMs": min(values)}
 
@@ -115,6 +159,8 @@ def run(runs: int = RUNS) -> dict[str, Any]:
         warm_dir = Path(tmp) / f"cold-{runs - 1}"  # a directory that already holds every piece of state
         for _ in range(runs):
             warm.append(launch_until_ready(warm_dir))
+        cli = _cli(Path(tmp), runs)
+        fixture = [_fixture_ready_ms(Path(tmp) / f"fixture-{i}") for i in range(runs)]
     floor_median = median(floor)
     result: dict[str, Any] = {
         "runs": runs,
@@ -136,6 +182,13 @@ def run(runs: int = RUNS) -> dict[str, Any]:
             "exitCodes": sorted({s["exitCode"] for s in samples}),
             "logProblems": [p for s in samples for p in s["logProblems"]],
         }
+    result["cliTargetMs"] = CLI_TARGET_MS
+    result["cli"] = {name: {**_summary(values), "samplesMs": values, "meetsTarget": median(values) < CLI_TARGET_MS,
+                            "ratioToFloor": median(values) / floor_median if floor_median else None}
+                     for name, values in cli.items()}
+    result["fixtureTargetMs"] = FIXTURE_TARGET_MS
+    result["fixtureReady"] = {**_summary(fixture), "samplesMs": fixture, "meetsTarget": median(fixture) < FIXTURE_TARGET_MS,
+                              "ratioToFloor": median(fixture) / floor_median if floor_median else None}
     return result
 
 
@@ -155,6 +208,14 @@ def report(result: dict[str, Any]) -> list[str]:
         lines.append(f"  {label:34} {fmt_ms(r['medianMs']):>10} {fmt_ms(r['maxMs']):>8} {fmt_ratio(r['ratioToFloor']):>8}"
                      f"  {verdict}; server-reported init {fmt_ms(r['serverReportedInitMedianMs'])} ms,"
                      f" stop {fmt_ms(r['stopMedianMs'])} ms")
+    for name, r in result["cli"].items():
+        verdict = "meets" if r["meetsTarget"] else "MISSES"
+        lines.append(f"  {name:34} {fmt_ms(r['medianMs']):>10} {fmt_ms(r['maxMs']):>8} {fmt_ratio(r['ratioToFloor']):>8}"
+                     f"  {verdict} the {result['cliTargetMs']:.0f} ms target")
+    r = result["fixtureReady"]
+    verdict = "meets" if r["meetsTarget"] else "MISSES"
+    lines.append(f"  {'pytest fixture vaultlink ready':34} {fmt_ms(r['medianMs']):>10} {fmt_ms(r['maxMs']):>8} "
+                 f"{fmt_ratio(r['ratioToFloor']):>8}  {verdict} the {result['fixtureTargetMs']:.0f} ms target")
     for name in ("cold", "warm"):
         r = result[name]
         if r["exitCodes"] != [0]:

@@ -37,9 +37,16 @@ def test_installed_but_unnamed_it_starts_nothing_and_imports_nothing_heavy(tmp_p
         "    assert not [k for k in os.environ if k.lower().endswith('_proxy') or k == 'SSL_CERT_FILE']\n"
         "    loaded = sorted(m for m in sys.modules if m.startswith('vaultlink'))\n"
         "    assert loaded == ['vaultlink', 'vaultlink.testing', 'vaultlink.testing.plugin'], loaded\n")
-    out = pytest_run(str(tmp_path), cwd=tmp_path)
+    (tmp_path / "test_named.py").write_text(  # runs after test_plain: the first test's environment is gone
+        "import os\n"
+        "def test_a_uses_it(vaultlink):\n"
+        "    assert os.environ['HTTPS_PROXY'] == vaultlink.proxy\n"
+        "def test_b_does_not():\n"
+        "    assert 'HTTPS_PROXY' not in os.environ\n")
+    out = pytest_run(str(tmp_path / "test_plain.py"), cwd=tmp_path)
     assert out.returncode == 0, out.stdout + out.stderr
-    assert not list(tmp_path.glob("**/server.json"))
+    named = pytest_run(str(tmp_path / "test_named.py"), cwd=tmp_path)
+    assert named.returncode == 0 and "2 passed" in named.stdout, named.stdout + named.stderr
     helped = pytest_run("--help", cwd=tmp_path)
     assert "--vaultlink-data-dir=DIR" in helped.stdout
     assert os.environ.get("VAULTLINK_URL") is None

@@ -15,11 +15,16 @@ from vaultlink.cli.common import DATA_DIR, EXPORTED, fail, live_status, shell_ex
 from vaultlink.core.config import Config
 from vaultlink.runtime.files import load_credentials, read_state
 
-LAZY = {"vm": "vaultlink.cli.vm", "demo": "vaultlink.cli.demo", "why": "vaultlink.cli.why"}
+LAZY = {
+    "demo": ("vaultlink.cli.demo", "Run the seed end to end in a fresh temporary data directory."),
+    "vm": ("vaultlink.cli.vm", "Virtual machines: locations inside virtual networks."),
+    "why": ("vaultlink.cli.why", "Why a data-plane request was admitted or refused."),
+}
+"""Commands imported only when named: (module, the one-line help `vaultlink --help` shows without importing it)."""
 
 
 class Commands(click.Group):
-    """The command group, with `vm` and `demo` imported only when named: they bring HTTP and TLS modules that
+    """The command group, with the LAZY commands imported only when named: they bring HTTP and TLS modules that
     the commands answering from the data directory's files (`env`, `status`) should not wait for."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -27,9 +32,19 @@ class Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY:
-            command: click.Command = getattr(importlib.import_module(LAZY[cmd_name]), cmd_name)
+            command: click.Command = getattr(importlib.import_module(LAZY[cmd_name][0]), cmd_name)
             return command
         return super().get_command(ctx, cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY:
+                rows.append((name, LAZY[name][1]))
+            elif (command := super().get_command(ctx, name)) is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
 
 HELP = """Azure Key Vault with Azure Private Link, on one machine.
@@ -62,7 +77,10 @@ def main() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="Log each request.")
 def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool,
        throttle: bool = False) -> None:
-    """Start vaultlink in the foreground (Ctrl-C stops it), and sign az in for `vaultlink env`'s shells."""
+    """Start vaultlink in the foreground (Ctrl-C stops it).
+
+    At each start az's profile in the data directory (AZURE_CONFIG_DIR in `vaultlink env`) is signed in as the
+    default service principal, unless someone signed in there already."""
     import logging
 
     from vaultlink.cli.starting import banner, start_error
@@ -148,23 +166,25 @@ def portal(data_dir: Path, no_browser: bool) -> None:
 @click.option("--store", "store_url", default=None, help="With --vm: the store URL when it is not the one the server names.")
 @click.option("--unset", is_flag=True, help="Print the lines that undo the exports instead.")
 def env(data_dir: Path, vm: str | None, group: str | None, store_url: str | None, unset: bool) -> None:
-    """Print the export lines that route a shell's Azure clients through vaultlink: `eval "$(vaultlink env)"`.
+    """Print the exports that point a shell's Azure clients at vaultlink.
 
-    They name the proxy (upper and lower case, with an empty no_proxy), the CA bundle, the default service
+    Use it as `eval "$(vaultlink env)"`. The exports name the proxy (upper and lower case, with an empty no_proxy), the CA bundle, the default service
     principal, a managed-identity endpoint, and AZURE_CONFIG_DIR in the data directory, where `vaultlink up`
     has signed az in, so az never touches your own ~/.azure. `eval "$(vaultlink env --unset)"` undoes them."""
     if unset:
         for name in EXPORTED:
             click.echo(f"unset {name}")
         return
-    from vaultlink.cli.vm import machine_proxy
-
     state = read_state(data_dir)
     creds = load_credentials(data_dir)
     if not state or not creds:
         fail(f"no vaultlink server has started for {data_dir}; run `vaultlink up` first")
     assert state is not None and creds is not None
-    proxy = machine_proxy(data_dir, state, vm, group, store_url)[1] if vm is not None else None
+    proxy = None
+    if vm is not None:
+        from vaultlink.cli.vm import machine_proxy
+
+        proxy = machine_proxy(data_dir, state, vm, group, store_url)[1]
     for name, value in shell_exports(state, creds, proxy).items():
         click.echo(f"export {name}={shlex.quote(value)}")
 

@@ -39,12 +39,13 @@ def route(topology: Topology, location: Location, address: str) -> Landing:
         return Landing(NOWHERE, address, f"{address} is {why}")
     here = location.virtual_network or ""
     reachable = topology.reachable_vnets(here)
-    for pe in topology.endpoints:
-        if pe.address != address:
-            continue
-        pe_vnet = pe.subnet.rsplit("/subnets/", 1)[0]
-        if pe_vnet in reachable:
+    holders = [pe for pe in topology.endpoints if pe.address == address]
+    for pe in holders:  # unpeered networks may reuse one address space: the caller's own network decides
+        if pe.subnet.rsplit("/subnets/", 1)[0] in reachable:
             return Landing(ENDPOINT, address, f"{address} is the private endpoint {pe.id}", endpoint=pe)
+    if holders:
+        pe = holders[0]
+        pe_vnet = pe.subnet.rsplit("/subnets/", 1)[0]
         return Landing(NOWHERE, address, f"{address} belongs to the private endpoint {pe.id} in {pe_vnet}, which is "
                        f"not reachable from {here} (the networks are not peered)")
     return Landing(NOWHERE, address, f"no host answers at {address} in the networks reachable from {here}")

@@ -6,8 +6,8 @@ virtual network, or the internet). It drives vaultlink the way a user does, over
 with the CLI's helpers, so it may import `cli` and every room below; nothing imports it.
 
 Start with `plugin.py` (the fixtures; installed as the `pytest11` entry point `vaultlink`, imported by every
-pytest run in the environment, so it imports nothing heavy), then `session.py` (the `vaultlink` fixture's
-object) and `subscription.py` (a tenant, subscription and principal, and the private vaults built in them).
+pytest run in the environment, so it imports nothing heavy), then `session.py` (the object the `vaultlink` and
+`vaultlink_server` fixtures give) and `subscription.py` (a tenant, subscription and principal, and the private vaults built in them).
 """
 
 from __future__ import annotations

@@ -3,10 +3,13 @@
 Installed with vaultlink (entry point `pytest11: vaultlink`). Nothing here runs unless a test names a
 fixture: no autouse fixture, no hook with side effects, and no import beyond pytest until a fixture is set up.
 
-- `vaultlink` (session): a vaultlink server for the session, started in a temporary directory on free ports, or
-  the one already running that `--vaultlink-data-dir DIR` or `VAULTLINK_URL` (its proxy URL) names. While the
-  session lasts, the process's environment is what `vaultlink env` prints (proxy, CA bundle, the default
-  principal), so Azure SDK clients reach vaultlink from the internet; it is restored at the end.
+- `vaultlink_server` (session): a vaultlink server for the session, started in a temporary directory on free
+  ports, or the one already running that `--vaultlink-data-dir DIR` or `VAULTLINK_URL` (its proxy URL) names.
+  It leaves the process's environment alone (`with vaultlink_server.environment():` applies it), so a
+  session-scoped fixture of the application's can build on it.
+- `vaultlink` (function): the same server, with the test's environment set as `vaultlink env` sets a shell's
+  (proxy, CA bundle, the default principal), so Azure SDK clients reach vaultlink from the internet; restored
+  when the test ends, so tests that do not name it never see it.
 - `vaultlink_subscription` (function): a new tenant with a subscription and an Owner service principal, for one
   test; its resource groups are deleted and its vaults purged afterwards, so names can be used again.
 """
@@ -32,24 +35,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @pytest.fixture(scope="session")
-def vaultlink(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vaultlink]:
-    from vaultlink.testing.session import Vaultlink
-
+def vaultlink_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Vaultlink]:
     data_dir = request.config.getoption("--vaultlink-data-dir")
     url = os.environ.get("VAULTLINK_URL")
-    if data_dir:
+    launched = None
+    if not data_dir and not url:
+        from vaultlink.testing.launch import launch
+
+        launched = launch(tmp_path_factory.mktemp("vaultlink") / "data")  # the server starts while we import
+    from vaultlink.testing.session import Vaultlink
+
+    if launched is not None:
+        session = Vaultlink.started(launched)
+    elif data_dir:
         session = Vaultlink.attach(data_dir)
-    elif url:
-        session = Vaultlink.at(url)
     else:
-        session = Vaultlink.start(tmp_path_factory.mktemp("vaultlink") / "data")
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in session.exports().items():
-            patch.setenv(name, value)
-        try:
-            yield session
-        finally:
-            session.close()
+        session = Vaultlink.at(str(url))
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+@pytest.fixture
+def vaultlink(vaultlink_server: Vaultlink) -> Iterator[Vaultlink]:
+    with vaultlink_server.environment():
+        yield vaultlink_server
 
 
 @pytest.fixture

@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,14 +23,11 @@ from typing import Any
 
 from vaultlink.cli.common import shell_exports
 from vaultlink.runtime.files import load_credentials, read_state
+from vaultlink.testing.launch import Launch, VaultlinkNotReady, launch
 from vaultlink.testing.subscription import PrivateVault, Subscription
 
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy")
 START_TIMEOUT = 30.0
-
-
-class VaultlinkNotReady(RuntimeError):
-    """vaultlink did not start, or no server answers where the options point."""
 
 
 @dataclass(frozen=True)
@@ -69,24 +64,12 @@ class Vaultlink:
     @classmethod
     def start(cls, data_dir: Path, *args: str, timeout: float = START_TIMEOUT) -> Vaultlink:
         """`vaultlink up` on a new data directory, on ports the system picks; ready once it wrote server.json."""
-        data_dir.mkdir(parents=True, exist_ok=True)
-        log = data_dir / "server.log"
-        env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
-        with log.open("ab") as out:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "vaultlink", "up", "--data-dir", str(data_dir), "--proxy-port", "0",
-                 "--dns-port", "0", *args], stdout=out, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise VaultlinkNotReady(f"vaultlink exited with {process.returncode}:\n{log.read_text()}")
-            state = read_state(data_dir)
-            if state is not None and state.get("pid") == process.pid:
-                return cls(data_dir, process, log)
-            time.sleep(0.005)
-        process.kill()
-        process.wait()
-        raise VaultlinkNotReady(f"vaultlink was not ready in {timeout:.0f} s:\n{log.read_text()}")
+        return cls.started(launch(data_dir, *args), timeout)
+
+    @classmethod
+    def started(cls, launched: Launch, timeout: float = START_TIMEOUT) -> Vaultlink:
+        launched.wait(timeout)
+        return cls(launched.data_dir, launched.process, launched.log)
 
     @classmethod
     def attach(cls, data_dir: str | Path) -> Vaultlink:
@@ -142,20 +125,19 @@ class Vaultlink:
         return shell_exports(self.state, self.credentials)
 
     @contextmanager
+    def environment(self) -> Iterator[None]:
+        """Within the block, the process's environment is what `vaultlink env` prints: Azure clients reach
+        vaultlink from the internet. Restored afterwards."""
+        with _environ(self.exports()):
+            yield
+
+    @contextmanager
     def inside(self, location: Location | PrivateVault) -> Iterator[Location]:
         """Within the block, the process's Azure clients send from `location` (a private vault's machine, a
         machine, or `internet`); the proxy variables are restored afterwards."""
         where = location.machine if isinstance(location, PrivateVault) else location
-        saved = {name: os.environ.get(name) for name in PROXY_VARIABLES}
-        os.environ.update({name: where.proxy for name in PROXY_VARIABLES})
-        try:
+        with _environ({name: where.proxy for name in PROXY_VARIABLES}):
             yield where
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
 
     # ---- the default subscription ---------------------------------------------------------------------
 
@@ -201,6 +183,20 @@ class Vaultlink:
 
             self._store = open_store(str(self.state["store"]))
         return self._store
+
+
+@contextmanager
+def _environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 __all__ = ["Location", "Vaultlink", "VaultlinkNotReady"]

@@ -104,6 +104,22 @@ def test_route_and_admit() -> None:
         assert not d.allowed and status in d.reason
 
 
+def test_unpeered_networks_may_reuse_an_address_space() -> None:
+    """Two networks with the same 10.1.0.0/16, each with its own endpoint at 10.1.0.4: each machine lands on
+    the endpoint of its own network, whichever is listed first."""
+    twin, twin_subnet = f"{SUB}/virtualnetworks/twin", f"{SUB}/virtualnetworks/twin/subnets/default"
+    base = topology()
+    twin_pe = PrivateEndpoint(f"{SUB}/privateendpoints/pe-twin", twin_subnet, "10.1.0.4", (Connection(VAULT_ID, "Approved"),))
+    for endpoints in ((twin_pe, *base.endpoints), (*base.endpoints, twin_pe)):
+        t = Topology(vnets={**base.vnets, twin: VirtualNetwork(twin, ("10.1.0.0/16",))},
+                     subnets={**base.subnets, twin_subnet: Subnet(twin_subnet, ("10.1.0.0/24",))},
+                     endpoints=endpoints, zones=base.zones, vaults=base.vaults)
+        in_twin = Location(public_address="203.0.113.11", machine="vm3", private_address="10.1.0.5", subnet=twin_subnet)
+        assert route(t, MACHINE, "10.1.0.4").endpoint == base.endpoints[0]
+        assert route(t, in_twin, "10.1.0.4").endpoint == twin_pe
+        assert route(t, ELSEWHERE, "10.1.0.4").kind == NOWHERE
+
+
 def test_firewall_rules() -> None:
     t = topology(public="Enabled")
     base = t.vaults["fabrikam"]
