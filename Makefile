@@ -20,9 +20,12 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# The run install has what the README's snippets use: vaultlink, azure-identity and azure-keyvault-secrets.
+# The run install has what the README's walkthrough uses: vaultlink, azure-identity, azure-keyvault-secrets and
+# pytest, and nslookup (dnsutils, when apt-get may install it).
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[clients]"
+	command -v nslookup >/dev/null || (apt-get update -qq && apt-get install -y -qq dnsutils >/dev/null) \
+		|| echo "make run: no nslookup, which the README's DNS steps use: install dnsutils"
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python

@@ -130,7 +130,7 @@ def test_every_block_runs_in_order_against_a_fresh_vaultlink(tmp_path: Path) -> 
                              text=True, timeout=RUN_TIMEOUT, check=False)
     finally:
         server.stop()
-    ran = re.findall(r"^### readme block \d+: (.*)$", out.stdout, re.M)
+    ran = re.findall(r"^### readme block \d+: (.*)$", out.stdout, re.MULTILINE)
     assert out.returncode == 0, (f"the README failed at {ran[-1] if ran else 'its first block'} (exit "
                                  f"{out.returncode}):\n--- stdout\n{out.stdout[-6000:]}\n--- stderr\n{out.stderr[-6000:]}")
     runnable = [b for b in README_BLOCKS if b.marker is None and b.language in ("sh", "bash", "python")]
