@@ -26,7 +26,8 @@ def shell(script: str, running: Running, home: Path) -> subprocess.CompletedProc
                           timeout=120, check=False)
 
 
-def test_az_is_signed_in_at_once_in_the_data_directory(vaultlink: Running, tmp_path: Path) -> None:
+def test_az_is_signed_in_at_once_in_the_data_directory(fresh_vaultlink: Running, tmp_path: Path) -> None:
+    vaultlink = fresh_vaultlink
     out = shell('eval "$(vaultlink env)"\naz account show -o json\naz group create -n env-check -l eastus -o none\n'
                 'echo "$AZURE_CONFIG_DIR"', vaultlink, tmp_path)
     assert out.returncode == 0, out.stderr
@@ -37,6 +38,9 @@ def test_az_is_signed_in_at_once_in_the_data_directory(vaultlink: Running, tmp_p
     assert account["user"] == {"name": creds["servicePrincipal"]["appId"], "type": "servicePrincipal"}
     assert out.stdout.strip().splitlines()[-1] == str((vaultlink.data_dir / "az").resolve())
     assert not (tmp_path / ".azure").exists()  # the user's own profile is never touched
+    vaultlink.restart()
+    again = shell('eval "$(vaultlink env)"\naz group show -n env-check --query name -o tsv', vaultlink, tmp_path)
+    assert again.returncode == 0 and again.stdout.strip() == "env-check", again.stderr
 
 
 def test_the_lower_case_proxy_reaches_curl_and_unset_undoes_every_export(vaultlink: Running, tmp_path: Path) -> None:
