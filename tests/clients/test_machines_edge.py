@@ -121,10 +121,11 @@ def test_env_vm_names_the_machine(vaultlink: Running, machine: dict[str, Any]) -
     internet = exports_of(vaultlink_cli(vaultlink, "env").stdout)
     inside = machine_env(vaultlink, machine["name"])
     assert set(inside) == set(internet)
-    assert {k: v for k, v in inside.items() if not k.endswith("_PROXY")} == \
-        {k: v for k, v in internet.items() if not k.endswith("_PROXY")}
+    assert {k: v for k, v in inside.items() if not k.upper().endswith("_PROXY")} == \
+        {k: v for k, v in internet.items() if not k.upper().endswith("_PROXY")}
     proxy = inside["HTTPS_PROXY"]
-    assert inside["HTTP_PROXY"] == proxy
+    assert inside["HTTP_PROXY"] == inside["https_proxy"] == inside["http_proxy"] == proxy
+    assert inside["NO_PROXY"] == inside["no_proxy"] == ""
     user, secret = proxy.removeprefix("http://").split("@")[0].split(":")
     assert user == f"vm-{machine['vmId']}" and len(secret) >= 32
     assert proxy.endswith("@" + vaultlink.proxy.removeprefix("http://"))
