@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -124,9 +123,10 @@ def test_every_block_runs_in_order_against_a_fresh_vaultlink(tmp_path: Path) -> 
                                               "/bin") if Path(d).is_dir())
     env = {"PATH": system_path, "HOME": str(home), "LANG": "C.UTF-8", "VAULTLINK_DATA_DIR": str(server.data_dir),
            "TERM": "dumb"}
-    assert shutil.which("vaultlink", path=system_path) is None and shutil.which("az", path=system_path) is None
+    # after the README, the shell says where its commands come from: the activation line's .venv
+    where = "echo '### where'; command -v vaultlink az python\n"
     try:
-        out = subprocess.run(["bash", "-c", script(README_BLOCKS)], cwd=ROOT, env=env, capture_output=True,
+        out = subprocess.run(["bash", "-c", script(README_BLOCKS) + where], cwd=ROOT, env=env, capture_output=True,
                              text=True, timeout=RUN_TIMEOUT, check=False)
     finally:
         server.stop()
@@ -135,6 +135,7 @@ def test_every_block_runs_in_order_against_a_fresh_vaultlink(tmp_path: Path) -> 
                                  f"{out.returncode}):\n--- stdout\n{out.stdout[-6000:]}\n--- stderr\n{out.stderr[-6000:]}")
     runnable = [b for b in README_BLOCKS if b.marker is None and b.language in ("sh", "bash", "python")]
     assert len(ran) == len(runnable)
+    assert out.stdout.split("### where\n")[1].split() == [str(ROOT / ".venv" / "bin" / c) for c in ("vaultlink", "az", "python")]
     assert not (home / ".azure").exists()  # az ran in the data directory's profile only
     assert "read back: s3cret" in out.stdout
     assert "Address: 10.1.0.4" in out.stdout  # inside the network: the private endpoint
