@@ -17,8 +17,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from vaultlink.core.ids import ResourceId
 from vaultlink.core.asgi import ASGIApp, Receive, Scope, Send
+from vaultlink.core.ids import ResourceId
 from vaultlink.portal import signin
 from vaultlink.portal.arm import in_process
 from vaultlink.portal.deploy import Deployments
