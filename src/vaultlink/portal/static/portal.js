@@ -158,4 +158,8 @@
     input.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(check, 250); });
     if (input.value) check();
   });
+
+  // Buttons that only work through the handlers above come disabled in the HTML, so nothing can click them
+  // before those handlers exist (a slow script load would otherwise swallow the click).
+  $$("[data-needs-script]").forEach((b) => { b.disabled = false; });
 })();
