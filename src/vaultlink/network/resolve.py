@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultlink.network.topology import ConnectionStatus, PrivateZone, Topology, public_cluster, region_address
+from vaultlink.network.topology import ConnectionStatus, PrivateZone, Topology, public_chain, region_address
 
 VAULT_ZONE = "vault.azure.net"
 CORE_ZONE = "vaultcore.azure.net"
@@ -157,9 +157,8 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
         if vault is None or not _has_approved(topology, vault.id):
             reasons.append(f"{name}: public DNS has no such name (no vault with an approved private endpoint)")
             return None
-        cluster, _ = public_cluster(vault.region)
         reasons.append(f"{name}: public DNS points the privatelink name back at the vault's public front end")
-        return RR(name, "CNAME", PUBLIC_TTL, cluster)
+        return RR(name, "CNAME", PUBLIC_TTL, public_chain(vault.region).cluster)
     if name.endswith("." + VAULT_ZONE) and name.count(".") == 3:
         vault = topology.vaults.get(name.split(".", 1)[0])
         if vault is None:
@@ -169,14 +168,16 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
             reasons.append(f"{name}: the vault has an approved private endpoint, so its public name is an alias of "
                            f"{vault.name}.{PRIVATELINK_ZONE}")
             return RR(name, "CNAME", PUBLIC_TTL, f"{vault.name}.{PRIVATELINK_ZONE}")
-        cluster, _ = public_cluster(vault.region)
+        cluster = public_chain(vault.region).cluster
         reasons.append(f"{name}: the vault's public name is an alias of its region's front end {cluster}")
         return RR(name, "CNAME", PUBLIC_TTL, cluster)
     for region in topology.vault_regions | {"eastus"}:
-        cluster, front = public_cluster(region)
-        if name == cluster:
-            return RR(name, "CNAME", PUBLIC_TTL, front)
-        if name == front:
+        chain = public_chain(region)
+        if name == chain.cluster:
+            return RR(name, "CNAME", PUBLIC_TTL, chain.region)
+        if name == chain.region:
+            return RR(name, "CNAME", PUBLIC_TTL, chain.front)
+        if name == chain.front:
             reasons.append(f"{name}: the region's Key Vault front end has the public address {region_address(region)}")
             return RR(name, "A", PUBLIC_TTL, region_address(region)) if qtype == "A" else "NODATA"
     if name.endswith((VAULT_ZONE, CORE_ZONE)):

@@ -51,7 +51,8 @@ def test_public_chain_without_a_private_endpoint() -> None:
     t = topology(status="Pending")
     a = resolve(t, None, "fabrikam.vault.azure.net")
     assert a.rcode == "NOERROR"
-    assert a.aliases == ["fabrikam.vault.azure.net", "data-prod-eus.vaultcore.azure.net"]
+    assert a.aliases == ["fabrikam.vault.azure.net", "data-prod-eus.vaultcore.azure.net",
+                         "data-prod-eus-region.vaultcore.azure.net"]
     assert a.addresses == [region_address("eastus")]
 
 
