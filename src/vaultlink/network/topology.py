@@ -89,6 +89,8 @@ class ZoneLink:
     resolution_policy: str = "Default"
     id: str = ""
     """The link resource's key."""
+    registers: bool = False
+    """registrationEnabled: the zone holds records for the network's machines."""
 
 
 @dataclass(frozen=True)
