@@ -90,13 +90,18 @@ def test_a_machine_registers_under_its_name_and_goes_with_it(running: Running, s
     assert record.fqdn == f"app-vm.{zone}." and record.is_auto_registered
     out = nslookup_from(running, "app-vm", f"app-vm.{zone}")
     assert f"Name:\tapp-vm.{zone}\nAddress: {address}" in out, out
+    reverse = nslookup_from(running, "app-vm", address)  # Azure DNS answers PTR for registered machines
+    assert f"{'.'.join(reversed(address.split('.')))}.in-addr.arpa\tname = app-vm.{zone}." in reverse, reverse
 
     running.restart()
     assert a_records(dns, group, zone) == {"app-vm": ([address], True, 10)}
     assert f"Address: {address}" in nslookup_from(running, "app-vm", f"app-vm.{zone}")
+    assert f"name = app-vm.{zone}." in nslookup_from(running, "app-vm", address)
 
     sdk.compute.virtual_machines.begin_delete(group, "app-vm").result()
     assert a_records(dns, group, zone) == {}
+    other = create_vm(running, "other-vm", group, vnet.name)["name"]
+    assert f"can't find app-vm.{zone}: NXDOMAIN" in nslookup_from(running, other, f"app-vm.{zone}")
 
 
 def test_the_link_brings_existing_machines_and_takes_them_away(running: Running, sdk: Cloud,

@@ -93,6 +93,10 @@ def _public_soa(name: str) -> Soa:
 def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") -> Answer:
     name = qname.lower().rstrip(".")
     qtype = qtype.upper()
+    if qtype == "PTR" and view is not None:
+        reverse = _reverse(topology, view, qname, name)
+        if reverse is not None:
+            return reverse
     zones = []
     if view is not None:
         for zone in topology.zones:
@@ -147,6 +151,28 @@ def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") 
         return Answer(qname, qtype, "NOERROR", tuple(records), _public_soa(name), tuple(reasons))
     reasons.append("the CNAME chain is too long")
     return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
+
+
+def _reverse(topology: Topology, view: str, qname: str, name: str) -> Answer | None:
+    """A reverse lookup inside a network of a machine's address: the machine's auto-registered name, when the
+    asking network is linked to the zone the machine's network registers in (Azure DNS answers PTR for
+    auto-registered machines within the networks that see the zone)."""
+    labels = name.removesuffix(".in-addr.arpa").split(".")
+    if not name.endswith(".in-addr.arpa") or len(labels) != 4:
+        return None
+    address = ".".join(reversed(labels))
+    for machine in topology.machines.values():
+        if machine.address != address:
+            continue
+        vnet = machine.subnet.rsplit("/subnets/", 1)[0]
+        for zone in topology.zones:
+            registering, seen = zone.link_for(vnet), zone.link_for(view)
+            record = zone.records.get((machine.name.lower(), "A"))
+            if registering and registering.registers and seen and record and address in record.values:
+                target = f"{machine.name.lower()}.{zone.name}"
+                reason = f"{name}: {machine.name}'s address, auto-registered in {zone.name} as {target}"
+                return Answer(qname, "PTR", "NOERROR", (RR(name, "PTR", record.ttl, target),), None, (reason,))
+    return None
 
 
 def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) -> RR | str | None:
