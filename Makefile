@@ -37,6 +37,9 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 
 $(STAMP_BENCH): $(STAMP_TEST)
 	$(BIN)/pip install --quiet -e ".[test,bench]"
+	# the DNS benchmark's load generator and its forwarding peer (dnsmasq-base: the binary, no system service)
+	(command -v dnsperf >/dev/null && test -x /usr/sbin/dnsmasq) || (apt-get update -qq && apt-get install -y -qq \
+		dnsperf dnsmasq-base >/dev/null) || echo "make bench: no dnsperf or dnsmasq: install dnsperf and dnsmasq-base"
 	touch $@
 
 $(STAMP_AZ):

@@ -1,20 +1,27 @@
 """DNS: queries per second with dnsperf against vaultlink's DnsServer, dnsmasq and unbound, in one run.
 
 The same names are served by each: N vaults `bench{i}.vault.azure.net`, each with an approved private endpoint
-and an A record in a private zone `privatelink.vaultcore.azure.net` linked to one virtual network. Two views:
+and an A record in a private zone `privatelink.vaultcore.azure.net` linked to one virtual network (the hub).
+Three views:
 
-- linked: the linked network's resolver, `bench{i}.vault.azure.net CNAME bench{i}.privatelink...` then the A
-  record of the private endpoint (2 records);
-- internet: the public chain, `bench{i}.vault.azure.net CNAME bench{i}.privatelink...
-  CNAME data-prod-eus.vaultcore.azure.net CNAME data-prod-eus-region... A 198.51.100.x` (4 records).
+- linked: the hub's resolver, `bench{i}.vault.azure.net CNAME bench{i}.privatelink...` then the A record of the
+  private endpoint (2 records);
+- internet: the public chain, `bench{i}.vault.azure.net CNAME bench{i}.privatelink... CNAME
+  data-prod-eus.vaultcore.azure.net CNAME data-prod-eus-region... CNAME azkms-prod-eus-b.eastus.cloudapp.azure.com
+  A 198.51.100.x` (5 records);
+- forwarded: a spoke network whose custom DNS server is a forwarder machine in the hub, peered with it, so its
+  resolver answers as the hub's does (the model's `view_for` decides it). Its peer is dnsmasq forwarding every
+  query (`no-resolv`, `server=`) to the same upstream, vaultlink's hub resolver: once with `cache-size=0` (every
+  query crosses to the upstream) and once with a cache that holds every name, as a forwarder usually runs.
 
 vaultlink runs in a subprocess with uvloop (`python -m bench.dns serve --names N`), with 1,000 and 100,000
 names (its cost should not grow with the number of names). dnsmasq serves the 1,000 names from cname= and
 host-record= lines (`--no-resolv --no-hosts`, in the foreground); unbound from an auth-zone (its local-data does
-not follow a CNAME to another local name, so it would answer the first CNAME only), with `local-zone: "."
-refuse`, do-not-query-localhost and no upstream, so neither can send a query anywhere. Every case first runs
-through its names once (`dnsperf -n 1`, reported as "first pass": for vaultlink every query is a cache miss),
-then for DURATION seconds. Everything binds and queries 127.0.4.0/24 only, and is stopped at the end.
+not follow a CNAME to another local name, so it would answer the first CNAME only) for the root, so it answers
+every name itself (NXDOMAIN for the rest), with do-not-query-localhost and no upstream, so neither can send a
+query anywhere (the forwarding dnsmasq sends only to vaultlink's hub resolver on 127.0.4.1). Every case first runs through its names once
+(`dnsperf -n 1`, reported as "first pass": for vaultlink every query is a cache miss), then for DURATION
+seconds. Everything binds and queries 127.0.4.0/24 only, and is stopped at the end.
 """
 
 from __future__ import annotations
@@ -42,17 +49,22 @@ NAMES = 1_000
 MANY = 100_000
 DURATION = 8.0
 OUTSTANDING = 100
-TOOLS = {"dnsperf": "dnsperf", "dnsmasq": "dnsmasq", "unbound": "unbound"}
-"""Command -> Debian package."""
-HOSTS = {"vaultlink": ("127.0.4.1", "127.0.4.2"), "dnsmasq": ("127.0.4.11", "127.0.4.12"),
-         "unbound": ("127.0.4.21", "127.0.4.22")}
-"""Server -> (linked view's address, internet view's address)."""
-VIEWS = ("linked", "internet")
+TOOLS = {"dnsperf": "dnsperf", "dnsmasq": "dnsmasq-base", "unbound": "unbound"}
+"""Command -> Debian package (dnsmasq-base: the binary alone, without a system service taking port 53)."""
+VIEWS = ("linked", "internet", "forwarded")
+HOSTS = {"vaultlink": ("127.0.4.1", "127.0.4.2", "127.0.4.3"), "dnsmasq": ("127.0.4.11", "127.0.4.12", "127.0.4.13"),
+         "dnsmasq-cached": ("", "", "127.0.4.33"), "unbound": ("127.0.4.21", "127.0.4.22", "")}
+"""Server -> its address for each of VIEWS ("" where it does not serve that view)."""
+SERVERS = ("vaultlink", "dnsmasq", "dnsmasq-cached", "unbound")
+FORWARDED_CACHE = 10_000
+"""dnsmasq-cached's cache-size: room for every name."""
 SUB = "/subscriptions/00000000-0000-0000-0000-00000000bench/resourcegroups/bench"
 VNET = f"{SUB}/providers/microsoft.network/virtualnetworks/bench-vnet"
 SUBNET = f"{VNET}/subnets/default"
+SPOKE = f"{SUB}/providers/microsoft.network/virtualnetworks/bench-spoke"
+FORWARDER = "10.0.0.4"
+"""The hub machine the spoke's custom DNS servers name."""
 ZONE = "privatelink.vaultcore.azure.net"
-CLUSTER, FRONT = "data-prod-eus.vaultcore.azure.net", "data-prod-eus-region.vaultcore.azure.net"
 
 
 def name(i: int) -> str:
@@ -63,13 +75,29 @@ def address(i: int) -> str:
     return str(ipaddress.IPv4Address("10.1.0.4") + i)
 
 
+def public_chain() -> Any:
+    from vaultlink.network.topology import public_chain as chain
+
+    return chain("eastus")
+
+
+def _peerings(remote: str) -> tuple[Any, ...]:
+    """The `peers` of a network peered (Connected, access allowed) with `remote`, in the model's shape."""
+    from vaultlink.network import topology
+
+    peering = getattr(topology, "Peering", None)  # a value per peering where the model has one, else the key
+    return (peering(remote) if peering is not None else remote,)
+
+
 def topology(count: int) -> Any:
-    """The network model's snapshot for `count` vaults."""
+    """The network model's snapshot for `count` vaults: the hub with the linked zone and a forwarder machine,
+    and a spoke peered with it whose custom DNS server is that machine."""
     from vaultlink.network.topology import (
         Connection,
+        Machine,
         PrivateEndpoint,
         PrivateZone,
-        Record,
+        RecordSet,
         Subnet,
         Topology,
         Vault,
@@ -79,30 +107,39 @@ def topology(count: int) -> Any:
 
     vaults, endpoints, records = {}, [], {}
     soa = "azureprivatedns.net azureprivatedns-host.microsoft.com 1 3600 300 2419200 10"
-    records[("@", "SOA")] = Record("SOA", 3600, (soa,))
+    records[("@", "SOA")] = RecordSet("SOA", 3600, (soa,))
     for i in range(count):
         vault_id = f"{SUB}/providers/microsoft.keyvault/vaults/bench{i}"
         vaults[f"bench{i}"] = Vault(f"bench{i}", vault_id, "eastus", public_network_access="Disabled")
         endpoints.append(PrivateEndpoint(f"{SUB}/providers/microsoft.network/privateendpoints/pe{i}", SUBNET, address(i),
                                          (Connection(vault_id, "Approved"),)))
-        records[(f"bench{i}", "A")] = Record("A", 600, (address(i),))
+        records[(f"bench{i}", "A")] = RecordSet("A", 600, (address(i),))
+    forwarder = f"{SUB}/providers/microsoft.compute/virtualmachines/bench-dns"
     return Topology(
-        vnets={VNET: VirtualNetwork(VNET, ("10.0.0.0/8",))}, subnets={SUBNET: Subnet(SUBNET, ("10.0.0.0/8",))},
+        vnets={VNET: VirtualNetwork(VNET, ("10.0.0.0/9",), peers=_peerings(SPOKE)),
+               SPOKE: VirtualNetwork(SPOKE, ("10.200.0.0/16",), (FORWARDER,), _peerings(VNET))},
+        subnets={SUBNET: Subnet(SUBNET, ("10.0.0.0/9",)), f"{SPOKE}/subnets/default": Subnet(
+            f"{SPOKE}/subnets/default", ("10.200.0.0/24",))},
         endpoints=tuple(endpoints), zones=(PrivateZone(f"{SUB}/providers/microsoft.network/privatednszones/{ZONE}", ZONE,
                                                        (ZoneLink(VNET),), records),),
+        machines={forwarder: Machine(forwarder, "bench-dns", SUBNET, FORWARDER, "")},
         vaults=vaults)
 
 
 def serve(count: int) -> None:
     """The vaultlink side: a DnsServer with both views, on uvloop, until SIGTERM. Prints its ports as JSON."""
     from vaultlink.dns.server import DnsServer
+    from vaultlink.network.resolve import view_for
 
     async def main() -> None:
         snapshot = topology(count)
         server = DnsServer(lambda: snapshot)
         linked = await server.add_view(VNET, HOSTS["vaultlink"][0], 0)
         internet = await server.add_view(None, HOSTS["vaultlink"][1], 0)
-        print(json.dumps({"linked": linked[1], "internet": internet[1]}), flush=True)
+        spoke = view_for(snapshot, SPOKE)  # as the resolvers decide it: the hub's view, through the forwarder
+        forwarded = await server.add_view(SPOKE, HOSTS["vaultlink"][2], 0, answer_as=spoke[0] if spoke else None,
+                                          refuse=spoke is None)
+        print(json.dumps({"linked": linked[1], "internet": internet[1], "forwarded": forwarded[1]}), flush=True)
         done = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(sig, done.set)
@@ -122,29 +159,46 @@ def serve(count: int) -> None:
 def _dnsmasq_conf(view: str, host: str, port: int, count: int) -> str:
     lines = [f"port={port}", f"listen-address={host}", "bind-interfaces", "no-resolv", "no-hosts",
              "log-facility=-"]
+    chain = public_chain()
     for i in range(count):
         lines.append(f"cname={name(i)},bench{i}.{ZONE},60")
         if view == "linked":
             lines.append(f"host-record=bench{i}.{ZONE},{address(i)},600")
         else:
-            lines.append(f"cname=bench{i}.{ZONE},{CLUSTER},60")
+            lines.append(f"cname=bench{i}.{ZONE},{chain.cluster},60")
     if view == "internet":
-        lines += [f"cname={CLUSTER},{FRONT},60", f"host-record={FRONT},198.51.100.16,60"]
+        lines += [f"cname={chain.cluster},{chain.region},60", f"cname={chain.region},{chain.front},60",
+                  f"host-record={chain.front},{_public_address()},60"]
     return "\n".join(lines) + "\n"
 
 
-def _zone_file(view: str, count: int) -> str:
-    lines = ["$ORIGIN azure.net.",
-             "@ 3600 IN SOA ns1-01.azure-dns.com. azuredns-hostmaster.microsoft.com. 1 3600 300 2419200 300",
-             "@ 3600 IN NS ns1-01.azure-dns.com."]
+def _forwarding_conf(host: str, port: int, upstream: tuple[str, int], cache: int) -> str:
+    """dnsmasq as a network's DNS forwarder: every name to one upstream, nothing from files."""
+    return "\n".join([f"port={port}", f"listen-address={host}", "bind-interfaces", "no-resolv", "no-hosts",
+                      f"server={upstream[0]}#{upstream[1]}", f"cache-size={cache}", "log-facility=-"]) + "\n"
+
+
+def _public_address() -> str:
+    from vaultlink.network.topology import region_address
+
+    return region_address("eastus")
+
+
+def _root_zone(view: str, count: int) -> str:
+    """Every name of the view in one zone for the root, so unbound answers the whole chain (across azure.net
+    and azure.com) from it, and anything else with NXDOMAIN, without asking anyone."""
+    chain = public_chain()
+    lines = ["$ORIGIN .", ". 3600 IN SOA ns1-01.azure-dns.com. azuredns-hostmaster.microsoft.com. 1 3600 300 2419200 300",
+             ". 3600 IN NS ns1-01.azure-dns.com."]
     for i in range(count):
-        lines.append(f"bench{i}.vault 60 IN CNAME bench{i}.{ZONE}.")
+        lines.append(f"{name(i)}. 60 IN CNAME bench{i}.{ZONE}.")
         if view == "linked":
-            lines.append(f"bench{i}.privatelink.vaultcore 600 IN A {address(i)}")
+            lines.append(f"bench{i}.{ZONE}. 600 IN A {address(i)}")
         else:
-            lines.append(f"bench{i}.privatelink.vaultcore 60 IN CNAME {CLUSTER}.")
+            lines.append(f"bench{i}.{ZONE}. 60 IN CNAME {chain.cluster}.")
     if view == "internet":
-        lines += [f"data-prod-eus.vaultcore 60 IN CNAME {FRONT}.", "data-prod-eus-region.vaultcore 60 IN A 198.51.100.16"]
+        lines += [f"{chain.cluster}. 60 IN CNAME {chain.region}.", f"{chain.region}. 60 IN CNAME {chain.front}.",
+                  f"{chain.front}. 60 IN A {_public_address()}"]
     return "\n".join(lines) + "\n"
 
 
@@ -165,10 +219,8 @@ def _unbound_conf(host: str, port: int, zone_file: Path, directory: Path) -> str
   do-not-query-localhost: yes
   outgoing-interface: 127.0.0.1
   module-config: "iterator"
-  local-zone: "." refuse
-  local-zone: "azure.net." transparent
 auth-zone:
-  name: "azure.net."
+  name: "."
   zonefile: "{zone_file}"
   for-downstream: yes
   for-upstream: no
@@ -285,23 +337,33 @@ def _vaultlink(directory: Path, count: int) -> Iterator[dict[tuple[str, str], tu
             stop(process)
 
 
+def _peer_args(server: str, view: str, host: str, port: int, directory: Path, count: int,
+               upstream: tuple[str, int]) -> list[str]:
+    """The command line of a peer serving one view (its configuration written into `directory`)."""
+    conf = directory / f"{server}-{view}.conf"
+    if server.startswith("dnsmasq"):
+        if view == "forwarded":
+            conf.write_text(_forwarding_conf(host, port, upstream, FORWARDED_CACHE if server == "dnsmasq-cached" else 0))
+        else:
+            conf.write_text(_dnsmasq_conf(view, host, port, count))
+        return [_which("dnsmasq") or "dnsmasq", "--keep-in-foreground", f"--conf-file={conf}", "--pid-file="]
+    zone = directory / f"root-{view}.zone"
+    zone.write_text(_root_zone(view, count))
+    conf.write_text(_unbound_conf(host, port, zone, directory))
+    return [_which("unbound") or "unbound", "-d", "-c", str(conf)]
+
+
 @contextlib.contextmanager
-def _peer(server: str, directory: Path, count: int) -> Iterator[dict[tuple[str, str], tuple[str, int]]]:
+def _peer(server: str, directory: Path, count: int,
+          upstream: tuple[str, int]) -> Iterator[dict[tuple[str, str], tuple[str, int]]]:
+    """The peer's listeners, one process per view it serves; a forwarder sends everything to `upstream`."""
     with contextlib.ExitStack() as stack:
         out = {}
-        for i, view in enumerate(VIEWS):
-            host = HOSTS[server][i]
+        for view, host in zip(VIEWS, HOSTS[server], strict=True):
+            if not host:
+                continue
             port = _free_port(host)
-            if server == "dnsmasq":
-                conf = directory / f"dnsmasq-{view}.conf"
-                conf.write_text(_dnsmasq_conf(view, host, port, count))
-                args = [_which("dnsmasq") or "dnsmasq", "--keep-in-foreground", f"--conf-file={conf}", "--pid-file="]
-            else:
-                zone = directory / f"azure-{view}.zone"
-                zone.write_text(_zone_file(view, count))
-                conf = directory / f"unbound-{view}.conf"
-                conf.write_text(_unbound_conf(host, port, zone, directory))
-                args = [_which("unbound") or "unbound", "-d", "-c", str(conf)]
+            args = _peer_args(server, view, host, port, directory, count, upstream)
             log = stack.enter_context((directory / f"{server}-{view}.log").open("wb"))
             process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
             stack.callback(stop, process)
@@ -320,12 +382,13 @@ def run(duration: float = DURATION) -> dict[str, Any]:
         # so that a slow spell of the machine does not fall on one server only
         with contextlib.ExitStack() as stack:
             listening = stack.enter_context(_vaultlink(directory, NAMES))
-            for peer in ("dnsmasq", "unbound"):
-                if peer not in notes:
-                    listening.update(stack.enter_context(_peer(peer, directory, NAMES)))
+            hub = listening[("vaultlink", "linked")]
+            for peer in SERVERS[1:]:
+                if peer.split("-")[0] not in notes:
+                    listening.update(stack.enter_context(_peer(peer, directory, NAMES, hub)))
             data = _queries(directory, NAMES)
             for view in VIEWS:
-                for server in ("vaultlink", "dnsmasq", "unbound"):
+                for server in SERVERS:
                     if (server, view) in listening:
                         result["runs"].append(_measure(server, view, *listening[(server, view)], data, NAMES, duration))
         with _vaultlink(directory, MANY) as listening:
@@ -336,7 +399,7 @@ def run(duration: float = DURATION) -> dict[str, Any]:
     result["ratios"] = {}
     for view in VIEWS:
         ours = qps.get(("vaultlink", view, NAMES))
-        for peer in ("dnsmasq", "unbound"):
+        for peer in SERVERS[1:]:
             theirs = qps.get((peer, view, NAMES))
             if ours and theirs:
                 result["ratios"][f"vaultlink/{peer} {view}"] = round(ours / theirs, 3)
@@ -349,19 +412,19 @@ def run(duration: float = DURATION) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> list[str]:
     lines = [(f"dns: dnsperf over UDP, {result['outstanding']} queries outstanding, {result['durationS']:g} s per "
               "case after one pass through the names"),
-             f"  {'server':<10} {'view':<9} {'names':>7} {'first pass':>11} {'qps':>9} {'lost':>6} {'avg ms':>7}  answer"]
+             f"  {'server':<14} {'view':<9} {'names':>7} {'first pass':>11} {'qps':>9} {'lost':>6} {'avg ms':>7}  answer"]
     shapes: dict[str, set[str]] = {}
     for r in result["runs"]:
         sample = r.get("sample") or {}
         shape = f"{sample.get('rcode', 'no answer')} " + ",".join(a.split()[0] for a in sample.get("answer", []))
         shapes.setdefault(r["view"], set()).add(shape)
-        lines.append(f"  {r['server']:<10} {r['view']:<9} {r['names']:>7,} {r['firstPassQps']:>11,.0f} {r['qps']:>9,.0f} "
+        lines.append(f"  {r['server']:<14} {r['view']:<9} {r['names']:>7,} {r['firstPassQps']:>11,.0f} {r['qps']:>9,.0f} "
                      f"{r.get('lost', 0):>6,.0f} {r.get('latencyS', 0) * 1000:>7.2f}  {shape}")
     for view, seen in shapes.items():
         if len(seen) > 1:
             lines.append(f"  ! the servers answered {view} differently: {sorted(seen)}")
     for label, ratio in result["ratios"].items():
-        target = " (target >= 0.50)" if "dnsmasq" in label else " (flat = 1.0)" if "names" in label else ""
+        target = " (target >= 0.50)" if "dnsmasq " in label else " (flat = 1.0)" if "names" in label else ""
         lines.append(f"  {label}: {fmt_ratio(ratio)}{target}")
     for note in result["notes"].values():
         lines.append(f"  skipped: {note}")

@@ -71,7 +71,8 @@ def test_nslookup_shows_both_names_and_the_private_address(views: Views) -> None
 def test_internet_gets_the_public_chain(views: Views) -> None:
     rows = answer(views, None, "fabrikam.vault.azure.net")
     assert [r[4] for r in rows] == ["fabrikam.privatelink.vaultcore.azure.net.", "data-prod-eus.vaultcore.azure.net.",
-                                    "data-prod-eus-region.vaultcore.azure.net.", PUBLIC]
+                                    "data-prod-eus-region.vaultcore.azure.net.",
+                                    "azkms-prod-eus-b.eastus.cloudapp.azure.com.", PUBLIC]
     out = nslookup(views, None, "fabrikam.vault.azure.net").stdout
     assert "canonical name = fabrikam.privatelink.vaultcore.azure.net." in out and f"Address: {PUBLIC}" in out
     assert "10.1.0.4" not in out

@@ -99,7 +99,8 @@ def test_public_chain_before_any_endpoint(world: World) -> None:
     out = world.dig(None, f"{world.vault}.vault.azure.net")
     assert "status: NOERROR" in out
     assert f"{world.vault}.vault.azure.net. 60 IN CNAME data-prod-eus.vaultcore.azure.net." in out
-    assert "data-prod-eus-region.vaultcore.azure.net. 60 IN A 198.51.100." in out
+    assert "data-prod-eus-region.vaultcore.azure.net. 60 IN CNAME azkms-prod-eus-b.eastus.cloudapp.azure.com." in out
+    assert "azkms-prod-eus-b.eastus.cloudapp.azure.com. 60 IN A 198.51.100." in out
     assert "status: NXDOMAIN" in world.dig(None, "nosuchvault.vault.azure.net")
     assert "status: REFUSED" in world.dig(None, "example.com")
 

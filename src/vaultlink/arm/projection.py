@@ -91,7 +91,9 @@ def vault(rid: ResourceId, body: dict[str, Any]) -> Vault:
 
 def zone_link(rid: ResourceId, body: dict[str, Any]) -> ZoneLink | None:
     vnet = ((body["properties"] or {}).get("virtualNetwork") or {}).get("id")
-    return ZoneLink(_key(vnet), str(body["properties"].get("resolutionPolicy") or "Default"), rid.key) if vnet else None
+    props = body["properties"]
+    return ZoneLink(_key(vnet), str(props.get("resolutionPolicy") or "Default"), rid.key,
+                    bool(props.get("registrationEnabled"))) if vnet else None
 
 
 def record_set(rid: ResourceId, body: dict[str, Any]) -> tuple[tuple[str, str], RecordSet]:
@@ -251,6 +253,8 @@ def patch(topology: Topology, store: Store, path: str) -> Topology | None:
         if link is None:
             return None
         links = {existing.id: existing for existing in zone.links}
+        if link.registers or (rid.key in links and links[rid.key].registers):
+            return None  # auto-registration wrote or removed the network's machines' records with it
         links[rid.key] = link
         changed = dataclasses.replace(zone, links=tuple(sorted(links.values(), key=lambda k: k.id)))
     new = dataclasses.replace(topology, zones=topology.zones[:index] + (changed,) + topology.zones[index + 1:])

@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from vaultlink.cli.common import DATA_DIR, EXPORTED, fail, live_status, shell_exports
-from vaultlink.core.config import Config
+from vaultlink.core.config import UNREACHABLE_504, UNREACHABLE_TIMEOUT, Config
 from vaultlink.runtime.files import load_credentials, read_state
 
 LAZY = {
@@ -74,9 +74,12 @@ def main() -> None:
               help="The DNS port.")
 @click.option("--async-operations", is_flag=True, help="Answer long-running ARM operations with 201/202 and polling URLs.")
 @click.option("--throttle", is_flag=True, help="Enforce Azure's per-vault data-plane request limits (429 Throttled).")
+@click.option("--unreachable", type=click.Choice([UNREACHABLE_504, UNREACHABLE_TIMEOUT]), default=UNREACHABLE_504,
+              show_default=True, help="A connection to an address nobody holds: answered 504 at once, or held open "
+                                      "until the client's own timeout fires.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request.")
 def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool,
-       throttle: bool = False) -> None:
+       throttle: bool = False, unreachable: str = UNREACHABLE_504) -> None:
     """Start vaultlink in the foreground (Ctrl-C stops it).
 
     At each start az's profile in the data directory (AZURE_CONFIG_DIR in `vaultlink env`) is signed in as the
@@ -87,7 +90,7 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
     from vaultlink.store.urls import StoreUrlError, parse_store_url
 
     config = Config(data_dir=data_dir, store_url=store_url, proxy_port=proxy_port, dns_port=dns_port,
-                    async_operations=async_operations, throttle=throttle)
+                    async_operations=async_operations, throttle=throttle, unreachable=unreachable)
     try:
         store = parse_store_url(config.effective_store_url)
     except StoreUrlError as e:

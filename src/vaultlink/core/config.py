@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 LOOPBACK = "127.0.0.1"
+UNREACHABLE_504, UNREACHABLE_TIMEOUT = "504", "timeout"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Config:
     max_body_bytes: int = 4 * 1024 * 1024
     throttle: bool = False
     """When set, the data plane enforces Azure's per-vault request limits (429 Throttled)."""
+    unreachable: str = UNREACHABLE_504
+    """What a connection to an address nobody holds meets: a 504 at once, or (UNREACHABLE_TIMEOUT) silence until
+    the client's own timeout fires."""
 
     @property
     def sqlite_path(self) -> Path:

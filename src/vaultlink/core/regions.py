@@ -12,8 +12,17 @@ Sources:
   empty): `az account list-locations -o table` against Azure in 2025, as a user published it.
 - `geography` (a field of api-versions from 2022-12-01, not in the 2022 recording) is the region's country or
   area, by Azure's geography names. [inferred]
-- `dns_code`: the short code in Key Vault's public DNS chain (data-prod-<code>.vaultcore.azure.net); the
-  first 25 are the values vaultlink has always used, the others follow their pattern. [UNCONFIRMED]
+- `dns_code`: the short code in Key Vault's public DNS chain (data-prod-<code>.vaultcore.azure.net,
+  data-prod-<code>-region.vaultcore.azure.net, azkms-prod-<code>-b.<region>.cloudapp.azure.com). Seen in
+  Azure's own answers, as published:
+  - eastus `eus`: Microsoft Learn, key-vault/general/private-link-diagnostics.md (nslookup and host output);
+  - westeurope `weu`: Microsoft Learn's AKS troubleshooting of the Key Vault secrets store CSI driver (nslookup
+    from a node: data-prod-weu, data-prod-weu-region, azkms-prod-weu-b.westeurope.cloudapp.azure.com), and an
+    infrastructure-as-code workshop's nslookup from a PC (data-prod-weu, data-prod-weu-region);
+  - southeastasia `sea`: an AKS operator's published DNS probe of a vault behind a private endpoint (2026);
+  - canadacentral `cca`: a published hub-and-spoke Key Vault walkthrough's nslookup (data-prod-cca,
+    data-prod-cca-region).
+  The others follow Azure's usual abbreviations (eus2, wus2, ncus, ...) and are [UNCONFIRMED].
 """
 
 from __future__ import annotations
@@ -77,7 +86,7 @@ LOCATIONS: dict[str, Region] = {
         _r("northeurope", "North Europe", EU, "ne", "Europe", "Ireland", "53.3478", "-6.2597", ("westeurope",)),
         _r("swedencentral", "Sweden Central", EU, "sec", "Sweden", "Gävle", "60.67488", "17.14127", ("swedensouth",)),
         _r("uksouth", "UK South", EU, "uks", "United Kingdom", "London", "50.941", "-0.799", ("ukwest",)),
-        _r("westeurope", "West Europe", EU, "we", "Europe", "Netherlands", "52.3667", "4.9", ("northeurope",)),
+        _r("westeurope", "West Europe", EU, "weu", "Europe", "Netherlands", "52.3667", "4.9", ("northeurope",)),
         _r("centralus", "Central US", US, "cus", "United States", "Iowa", "41.5908", "-93.6208", ("eastus2",)),
         _r("southafricanorth", "South Africa North", "Africa", "san", "South Africa", "Johannesburg", "-25.731340",
            "28.218370", ("southafricawest",)),
@@ -89,7 +98,7 @@ LOCATIONS: dict[str, Region] = {
         _r("koreacentral", "Korea Central", AP, "krc", "Korea", "Seoul", "37.5665", "126.9780", ("koreasouth",)),
         _r("malaysiawest", "Malaysia West", AP, "myw", "Malaysia"),
         _r("newzealandnorth", "New Zealand North", AP, "nzn", "New Zealand"),
-        _r("canadacentral", "Canada Central", "Canada", "cac", "Canada", "Toronto", "43.653", "-79.383", ("canadaeast",)),
+        _r("canadacentral", "Canada Central", "Canada", "cca", "Canada", "Toronto", "43.653", "-79.383", ("canadaeast",)),
         _r("francecentral", "France Central", EU, "frc", "France", "Paris", "46.3772", "2.3730", ("francesouth",)),
         _r("germanywestcentral", "Germany West Central", EU, "gwc", "Germany", "Frankfurt", "50.110924", "8.682127",
            ("germanynorth",)),

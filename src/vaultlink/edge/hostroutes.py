@@ -26,6 +26,9 @@ class Refusal:
 
     status: int
     reason: str
+    unanswered: bool = False
+    """Leave a CONNECT open and unanswered instead, as a connection to an address nobody holds is on a real
+    network: the client's own timeout ends it (`vaultlink up --unreachable timeout`)."""
 
     @classmethod
     def unknown_host(cls, host: str) -> Refusal:

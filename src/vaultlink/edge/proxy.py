@@ -241,6 +241,10 @@ class _Connection(asyncio.Protocol):
             self._refuse(location)
             return
         served = self._edge.route(host, location)
+        if isinstance(served, Refusal) and served.unanswered:
+            log.info("CONNECT %s from %s left unanswered: %s", host, location.describe(), served.reason)
+            self._receive = self._ignore  # the idle check closes it, if the client never gives up
+            return
         if isinstance(served, Refusal):
             log.info("CONNECT %s from %s refused: %s", host, location.describe(), served.reason)
             self._refuse(served)

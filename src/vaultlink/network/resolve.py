@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from vaultlink.network.topology import ConnectionStatus, PrivateZone, Topology, public_cluster, region_address
+from vaultlink.network.topology import ConnectionStatus, PrivateZone, Topology, public_chain, region_address
 
 VAULT_ZONE = "vault.azure.net"
 CORE_ZONE = "vaultcore.azure.net"
@@ -93,6 +93,10 @@ def _public_soa(name: str) -> Soa:
 def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") -> Answer:
     name = qname.lower().rstrip(".")
     qtype = qtype.upper()
+    if qtype == "PTR" and view is not None:
+        reverse = _reverse(topology, view, qname, name)
+        if reverse is not None:
+            return reverse
     zones = []
     if view is not None:
         for zone in topology.zones:
@@ -149,6 +153,28 @@ def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") 
     return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
 
 
+def _reverse(topology: Topology, view: str, qname: str, name: str) -> Answer | None:
+    """A reverse lookup inside a network of a machine's address: the machine's auto-registered name, when the
+    asking network is linked to the zone the machine's network registers in (Azure DNS answers PTR for
+    auto-registered machines within the networks that see the zone)."""
+    labels = name.removesuffix(".in-addr.arpa").split(".")
+    if not name.endswith(".in-addr.arpa") or len(labels) != 4:
+        return None
+    address = ".".join(reversed(labels))
+    for machine in topology.machines.values():
+        if machine.address != address:
+            continue
+        vnet = machine.subnet.rsplit("/subnets/", 1)[0]
+        for zone in topology.zones:
+            registering, seen = zone.link_for(vnet), zone.link_for(view)
+            record = zone.records.get((machine.name.lower(), "A"))
+            if registering and registering.registers and seen and record and address in record.values:
+                target = f"{machine.name.lower()}.{zone.name}"
+                reason = f"{name}: {machine.name}'s address, auto-registered in {zone.name} as {target}"
+                return Answer(qname, "PTR", "NOERROR", (RR(name, "PTR", record.ttl, target),), None, (reason,))
+    return None
+
+
 def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) -> RR | str | None:
     """One hop of public DNS: the next record for `name`; None for NXDOMAIN, "NODATA" for a name without
     records of that type, "REFUSED" outside Azure."""
@@ -157,9 +183,8 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
         if vault is None or not _has_approved(topology, vault.id):
             reasons.append(f"{name}: public DNS has no such name (no vault with an approved private endpoint)")
             return None
-        cluster, _ = public_cluster(vault.region)
         reasons.append(f"{name}: public DNS points the privatelink name back at the vault's public front end")
-        return RR(name, "CNAME", PUBLIC_TTL, cluster)
+        return RR(name, "CNAME", PUBLIC_TTL, public_chain(vault.region).cluster)
     if name.endswith("." + VAULT_ZONE) and name.count(".") == 3:
         vault = topology.vaults.get(name.split(".", 1)[0])
         if vault is None:
@@ -169,14 +194,16 @@ def _public_step(topology: Topology, name: str, qtype: str, reasons: list[str]) 
             reasons.append(f"{name}: the vault has an approved private endpoint, so its public name is an alias of "
                            f"{vault.name}.{PRIVATELINK_ZONE}")
             return RR(name, "CNAME", PUBLIC_TTL, f"{vault.name}.{PRIVATELINK_ZONE}")
-        cluster, _ = public_cluster(vault.region)
+        cluster = public_chain(vault.region).cluster
         reasons.append(f"{name}: the vault's public name is an alias of its region's front end {cluster}")
         return RR(name, "CNAME", PUBLIC_TTL, cluster)
     for region in topology.vault_regions | {"eastus"}:
-        cluster, front = public_cluster(region)
-        if name == cluster:
-            return RR(name, "CNAME", PUBLIC_TTL, front)
-        if name == front:
+        chain = public_chain(region)
+        if name == chain.cluster:
+            return RR(name, "CNAME", PUBLIC_TTL, chain.region)
+        if name == chain.region:
+            return RR(name, "CNAME", PUBLIC_TTL, chain.front)
+        if name == chain.front:
             reasons.append(f"{name}: the region's Key Vault front end has the public address {region_address(region)}")
             return RR(name, "A", PUBLIC_TTL, region_address(region)) if qtype == "A" else "NODATA"
     if name.endswith((VAULT_ZONE, CORE_ZONE)):

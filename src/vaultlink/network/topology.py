@@ -89,6 +89,8 @@ class ZoneLink:
     resolution_policy: str = "Default"
     id: str = ""
     """The link resource's key."""
+    registers: bool = False
+    """registrationEnabled: the zone holds records for the network's machines."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,22 @@ def region_address(region: str) -> str:
     return f"198.51.100.{10 + index}"
 
 
-def public_cluster(region: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class PublicChain:
+    """The names Azure's public DNS chains a region's vault names through, after the vault's own name and its
+    privatelink alias: two vaultcore.azure.net aliases, then the region's Key Vault front end, whose A record is
+    the public address."""
+
+    cluster: str
+    """data-prod-<code>.vaultcore.azure.net"""
+    region: str
+    """data-prod-<code>-region.vaultcore.azure.net"""
+    front: str
+    """azkms-prod-<code>-b.<region>.cloudapp.azure.com"""
+
+
+def public_chain(region: str) -> PublicChain:
+    """The chain for a region, spelled with its short code in Key Vault's DNS (core/regions.py names the sources)."""
     code = REGIONS[region].dns_code if region in REGIONS else region
-    return f"data-prod-{code}.vaultcore.azure.net", f"data-prod-{code}-region.vaultcore.azure.net"
+    return PublicChain(f"data-prod-{code}.vaultcore.azure.net", f"data-prod-{code}-region.vaultcore.azure.net",
+                       f"azkms-prod-{code}-b.{region}.cloudapp.azure.com")

@@ -13,10 +13,14 @@ from vaultlink.network.topology import Topology
 
 
 class Arrivals:
-    def __init__(self, fixed: HostRoutes, vault_app: ASGIApp, snapshot: Callable[[], Topology]) -> None:
+    def __init__(self, fixed: HostRoutes, vault_app: ASGIApp, snapshot: Callable[[], Topology], *,
+                 hold_unreachable: bool = False) -> None:
         self.fixed = fixed
         self.vault_app = vault_app
         self.snapshot = snapshot
+        self.hold_unreachable = hold_unreachable
+        """A connection to an address nobody holds hangs until the client gives up, rather than failing at once
+        with 504 (which tells a person at once why; hanging lets an application test its timeouts)."""
 
     def __call__(self, host: str, location: Location) -> Served | Refusal:
         if not is_vault_host(host):
@@ -29,5 +33,5 @@ class Arrivals:
             return Refusal(502, f"vaultlink: {host} does not resolve from {where}: {arrival.why}")
         if arrival.failure == TIMED_OUT and arrival.landing is not None:
             return Refusal(504, f"vaultlink: connecting to {host} ({arrival.landing.address}:443) from {where} "
-                                f"timed out: {arrival.why}")
+                                f"timed out: {arrival.why}", unanswered=self.hold_unreachable)
         return Served(self.vault_app, arrival)

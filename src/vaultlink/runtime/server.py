@@ -18,7 +18,7 @@ from vaultlink.arm.providers.resources.deployments import Deployments
 from vaultlink.arm.resources import Resources
 from vaultlink.arm.routes import arm_routes
 from vaultlink.arm.services import Services
-from vaultlink.core.config import Config
+from vaultlink.core.config import UNREACHABLE_TIMEOUT, Config
 from vaultlink.core.files import write_private
 from vaultlink.diagnose.decisions import FLUSH_SECONDS, DecisionLog
 from vaultlink.dns.resolvers import Resolvers
@@ -105,7 +105,8 @@ class Server:
             decisions=self.decisions,
             throttle=Throttle() if config.throttle else None,
         )
-        self.router = Arrivals(HostRoutes(table), self.vault_app, self.snapshots)
+        self.router = Arrivals(HostRoutes(table), self.vault_app, self.snapshots,
+                               hold_unreachable=config.unreachable == UNREACHABLE_TIMEOUT)
         self.dns = DnsServer(self.snapshots)
         self.resolvers = Resolvers(self.dns, self.snapshots, self.store, config.host, config.dns_port,
                                    data / "dns-addresses.json")

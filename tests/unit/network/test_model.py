@@ -11,6 +11,7 @@ from vaultlink.network.resolve import resolve
 from vaultlink.network.route import ENDPOINT, NOWHERE, PUBLIC, route
 from vaultlink.network.topology import (
     Connection,
+    Machine,
     PrivateEndpoint,
     PrivateZone,
     RecordSet,
@@ -51,7 +52,8 @@ def test_public_chain_without_a_private_endpoint() -> None:
     t = topology(status="Pending")
     a = resolve(t, None, "fabrikam.vault.azure.net")
     assert a.rcode == "NOERROR"
-    assert a.aliases == ["fabrikam.vault.azure.net", "data-prod-eus.vaultcore.azure.net"]
+    assert a.aliases == ["fabrikam.vault.azure.net", "data-prod-eus.vaultcore.azure.net",
+                         "data-prod-eus-region.vaultcore.azure.net"]
     assert a.addresses == [region_address("eastus")]
 
 
@@ -162,3 +164,18 @@ def test_properties(status: str, link_first: bool, link_second: bool, has_record
         # a private address is reached only from the endpoint's own network
         if landing.kind == ENDPOINT:
             assert location.virtual_network == VNET
+
+
+def test_reverse_lookup_of_a_registered_machine_answers_inside_networks_that_see_its_zone() -> None:
+    corp = "corp.internal"
+    machine = Machine(f"{SUB}/virtualmachines/app-vm", "App-VM", SUBNET, "10.1.0.5", "203.0.113.9")
+    zone = PrivateZone(f"{SUB}/privatednszones/{corp}", corp, (ZoneLink(VNET, registers=True),),
+                       {("app-vm", "A"): RecordSet("A", 10, ("10.1.0.5",))})
+    t = Topology(vnets=topology().vnets, subnets=topology().subnets, machines={machine.id: machine}, zones=(zone,))
+    a = resolve(t, VNET, "5.0.1.10.in-addr.arpa", "PTR")
+    assert a.rcode == "NOERROR" and [(r.type, r.value, r.ttl) for r in a.records] == [("PTR", f"app-vm.{corp}", 10)]
+    assert resolve(t, OTHER, "5.0.1.10.in-addr.arpa", "PTR").records == ()  # a network that does not see the zone
+    assert resolve(t, VNET, "6.0.1.10.in-addr.arpa", "PTR").records == ()  # nobody's address
+    unregistered = Topology(vnets=t.vnets, subnets=t.subnets, machines=t.machines,
+                            zones=(PrivateZone(zone.id, corp, (ZoneLink(VNET),), zone.records),))
+    assert resolve(unregistered, VNET, "5.0.1.10.in-addr.arpa", "PTR").records == ()

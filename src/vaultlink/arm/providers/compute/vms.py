@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from vaultlink.arm import envelope, tracked
+from vaultlink.arm import autoregistration, envelope, tracked
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.compute import errors as compute
 from vaultlink.arm.providers.compute import schemas, sidecar
@@ -148,6 +148,9 @@ class VirtualMachines:
                                        vm_size=spec.vm_size or schemas.DEFAULT_SIZE, storage=spec.storage_profile,
                                        os_profile=spec.os_profile)
         tx.put(RESOURCE, rid.key, body, expect=0)
+        registered = primary_address(tx, body)
+        if registered is not None:
+            autoregistration.machine_created(tx, rid, *registered)
         return body
 
     def _subnet(self, tx: Transaction, subnet_id: ResourceId, nic: ResourceId, location: str) -> Record:
@@ -261,6 +264,9 @@ def tear_down(tx: Transaction, body: dict[str, Any]) -> None:
     """What goes with a VM: its interfaces whose deleteOption is Delete (and their addresses); the others stay,
     detached; its machine record (public address and credential) goes too."""
     rid = ResourceId.parse(body["id"])
+    primary = primary_address(tx, body)
+    if primary is not None:
+        autoregistration.machine_deleted(tx, rid, primary[0])
     for nic, _, option in schemas.interfaces_of(body):
         rec = tx.get(RESOURCE, nic.key)
         if rec is None:
@@ -272,6 +278,17 @@ def tear_down(tx: Transaction, body: dict[str, Any]) -> None:
         else:
             tx.put(RESOURCE, rec.key, nics.attach(rec.body, None), expect=rec.version)
     sidecar.remove(tx, rid)
+
+
+def primary_address(tx: Transaction, body: dict[str, Any]) -> tuple[ResourceId, str] | None:
+    """The virtual network and address of the VM's primary interface (the one a single interface is), which is
+    what auto-registration records."""
+    interfaces = sorted(schemas.interfaces_of(body), key=lambda i: not i[1])
+    rec = tx.get(RESOURCE, interfaces[0][0].key) if interfaces else None
+    for subnet, address in nics.addresses_of(rec.body) if rec is not None else []:
+        if subnet.parent is not None:
+            return subnet.parent, address
+    return None
 
 
 def group_deleted(tx: Transaction, rid: ResourceId, body: dict[str, Any]) -> None:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.arm import dnsrecords
+from vaultlink.arm import autoregistration, dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import schemas
@@ -81,6 +81,7 @@ class VirtualNetworkLinks:
                 network = tx.get(RESOURCE, vnet.key)
                 guid = network.body.get("properties", {}).get("resourceGuid") if network else None
                 dnsrecords.index_link(tx, vnet, zone, rid, guid)
+            _registration_changed(tx, zone, vnet, current.body if current else None, stored)
         reply = Reply(200 if current else 201, stored)
         return finish(self.operations, call, reply, result=stored)
 
@@ -108,6 +109,7 @@ class VirtualNetworkLinks:
                 policy=policy, tags=tags if "tags" in body else current.body.get("tags"),
             )
             tx.put(RESOURCE, rid.key, stored, expect=current.version)
+            _registration_changed(tx, zone, vnet, current.body, stored)
         return finish(self.operations, call, Reply(200, stored), result=stored)
 
     def get(self, call: Call) -> Reply:
@@ -207,6 +209,17 @@ def link_deleted(tx: Transaction, rid: ResourceId, body: dict[str, Any]) -> None
     zone = rid.parent
     if vnet is not None and zone is not None:
         dnsrecords.unindex_link(tx, vnet, zone, rid)
+        _registration_changed(tx, zone, vnet, body, None)
+
+
+def _registration_changed(tx: Transaction, zone: ResourceId, vnet: ResourceId, was: dict[str, Any] | None,
+                          now: dict[str, Any] | None) -> None:
+    """A link that starts registering records the network's machines; one that stops (or goes) removes them."""
+    before, after = (bool(b and b["properties"].get("registrationEnabled")) for b in (was, now))
+    if after and not before:
+        autoregistration.registration_started(tx, zone, vnet)
+    elif before and not after:
+        autoregistration.registration_stopped(tx, zone, vnet)
 
 
 def virtual_network_deleted(tx: Transaction, rid: ResourceId, body: dict[str, Any]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.arm import dnsrecords
+from vaultlink.arm import autoregistration, dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.dnsrecords import RECORD_FIELDS, RECORD_TYPES, record_set_id
 from vaultlink.arm.providers.privatedns import errors as dns_errors
@@ -98,6 +98,8 @@ class RecordSets:
                 return Reply(204)
             check_conditions(call, None, current, KIND, name)
             dnsrecords.delete_record_set(tx, zone, type_, name, expect=current.version)
+            if type_ == "A" and not autoregistration.is_auto_registered(current.body):
+                autoregistration.manual_record_deleted(tx, zone, name)
         return Reply(200)
 
     def list_by_type(self, call: Call) -> Reply:
