@@ -44,7 +44,7 @@ def route_lines() -> list[str]:
             lines = [f"arm {r.operation_id} {r.method} {r.template}" for r in arm_routes(services, Deployments(services))]
             data: Any = None  # the data-plane tables only name their operations; nothing here runs one
             lines += [f"data {op.operation_id} {method} {template} since {op.since}"
-                      for method, template, op in vault_routes(data, data, Sealer(bytes(32)))]
+                      for method, template, op in vault_routes(data, data, Sealer(bytes(32)), data, data)]
         finally:
             store.close()
     return lines

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from tests.clients import az_support
 from tests.clients.az_support import Az
 from tests.vaultlink_process import Running
@@ -87,6 +95,10 @@ def test_key_create_and_list(az: Az, vault: dict[str, Any]) -> None:
     assert sorted(k["name"] for k in listed) == ["ec-key", "rsa-key"]
     assert {k["kid"] for k in listed} == {f"https://{VAULT}.vault.azure.net/keys/{n}" for n in ("ec-key", "rsa-key")}
     assert az("keyvault", "key", "show", *v, "--name", "ec-key")["key"]["kid"] == ec["key"]["kid"]
+    az("keyvault", "key", "set-attributes", *v, "--name", "ec-key", "--enabled", "false")
+    disabled = az("keyvault", "key", "show", *v, "--name", "ec-key")
+    assert disabled["attributes"]["enabled"] is False and disabled["key"]["kid"] == ec["key"]["kid"]
+    assert az("keyvault", "key", "list-versions", *v, "--name", "never-created") == []
 
 
 def test_certificate_create_and_show(az: Az, vault: dict[str, Any]) -> None:
@@ -106,3 +118,40 @@ def test_certificate_create_and_show(az: Az, vault: dict[str, Any]) -> None:
     # The certificate's secret is its PKCS#12 bundle.
     secret = az("keyvault", "secret", "show", *v, "--name", "web")
     assert secret["contentType"] == "application/x-pkcs12" and secret["managed"] is True
+
+
+def test_certificate_import_of_a_century_and_versions_of_no_name(az: Az, vault: dict[str, Any],
+                                                                  tmp_path: Path) -> None:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "century.example.com")])
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(datetime(2021, 8, 6, tzinfo=UTC))
+            .not_valid_after(datetime(2121, 7, 13, tzinfo=UTC)).sign(key, hashes.SHA256()))
+    pem = tmp_path / "century.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()) + cert.public_bytes(serialization.Encoding.PEM))
+    v = ("--vault-name", VAULT)
+    imported = az("keyvault", "certificate", "import", *v, "--name", "century", "--file", str(pem))
+    assert imported["policy"]["x509CertificateProperties"]["validityInMonths"] == 1200
+    assert az("keyvault", "certificate", "list-versions", *v, "--name", "never-issued") == []
+    assert az("keyvault", "secret", "list-versions", *v, "--name", "never-set") == []
+
+
+def test_key_created_exportable_with_a_release_policy_is_released(az: Az, vault: dict[str, Any],
+                                                                 running: Running) -> None:
+    provider = "https://azdata.weu.attest.azure.net"
+    policy = {"version": "1.0.0", "anyOf": [{"authority": provider, "allOf": [{"claim": "sdk-test", "equals": True}]}]}
+    v = ("--vault-name", VAULT)
+    key = az("keyvault", "key", "create", *v, "--name", "released", "--kty", "RSA-HSM", "--exportable", "true",
+             "--policy", json.dumps(policy))
+    assert key["attributes"]["exportable"] is True and key["releasePolicy"]["immutable"] is False
+    web = requests.Session()
+    web.trust_env = False  # the machine's own CA bundle in the environment would override vaultlink's
+    web.proxies, web.verify = {"https": running.proxy}, running.ca
+    target = web.get(f"{provider}/generate-test-token", timeout=30).json()["token"]
+    bearer = az("account", "get-access-token", "--resource", "https://vault.azure.net")["accessToken"]
+    answer = web.post(f"{key['key']['kid']}/release?api-version=7.6", json={"target": target, "enc":
+                      "RSA_AES_KEY_WRAP_256"}, headers={"Authorization": f"Bearer {bearer}"}, timeout=30)
+    assert answer.status_code == 200, answer.text
+    payload = jwt.decode(answer.json()["value"], options={"verify_signature": False})
+    assert payload["response"]["key"]["key"]["kid"] == key["key"]["kid"] and payload["response"]["key"]["key"]["key_hsm"]

@@ -193,6 +193,23 @@ def test_update_policy_and_properties(certs: CertificateClient, secrets: SecretC
     assert certs.get_certificate_policy("updatable").validity_in_months == 36
 
 
+def test_key_usage_is_stored_as_given(certs: CertificateClient) -> None:
+    # decipherOnly alone, as Microsoft's own policy test asks: stored and answered unchanged, and the
+    # certificate is built with exactly that bit (RFC 5280 leaves it undefined without keyAgreement).
+    policy = CertificatePolicy(issuer_name="Self", subject="CN=DefaultPolicy", key_type=KeyType.rsa, key_size=2048,
+                               key_usage=[KeyUsageType.decipher_only], san_dns_names=["sdk.azure-int.net"],
+                               enhanced_key_usage=["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"], validity_in_months=12)
+    cert = certs.begin_create_certificate("decipher-only", policy).result()
+    assert certs.get_certificate_policy("decipher-only").key_usage == [KeyUsageType.decipher_only]
+    critical_key_usage = bytes.fromhex("0603551d0f" "0101ff" "0405" "0303070080")  # bit 8 alone
+    assert cert.cer is not None and critical_key_usage in cert.cer
+    policy._key_type, policy._key_size, policy._key_curve_name = KeyType.ec, 256, KeyCurveName.p_256
+    updated = certs.update_certificate_policy("decipher-only", policy)
+    assert updated.key_usage == [KeyUsageType.decipher_only] and updated.key_type == KeyType.ec
+    renewed = certs.begin_create_certificate("decipher-only", updated).result()
+    assert renewed.cer is not None and critical_key_usage in renewed.cer
+
+
 def test_managed_key_and_secret_cannot_be_written_directly(certs: CertificateClient, secrets: SecretClient,
                                                            keys: KeyClient) -> None:
     certs.begin_create_certificate("guarded", CertificatePolicy.get_default()).result()
@@ -254,6 +271,58 @@ def test_unknown_issuer_pending_then_merge(certs: CertificateClient, keys: KeyCl
     assert keys.get_key("merged").properties.managed is True
 
 
+def sign_pending(certs: CertificateClient, name: str) -> x509.Certificate:
+    """A pending certificate's CSR, signed by a throwaway CA: what a caller's own CA would hand back."""
+    certs.begin_create_certificate(name, CertificatePolicy(issuer_name=WellKnownIssuerNames.unknown,
+                                                           subject=f"CN={name}")).result()
+    csr = x509.load_der_x509_csr(certs.get_certificate_operation(name).csr)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = datetime.now(UTC)
+    return (x509.CertificateBuilder().subject_name(csr.subject).public_key(csr.public_key())
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Caller CA")]))
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + timedelta(days=9))
+            .sign(ca_key, hashes.SHA256()))
+
+
+def test_merge_takes_pem_text_as_well_as_der(certs: CertificateClient) -> None:
+    # The SDK base64-encodes the bytes it is given: here the PEM body without its BEGIN/END lines, as
+    # Microsoft's own merge test passes it, then a whole PEM block.
+    signed = sign_pending(certs, "merged-pem-body")
+    pem = signed.public_bytes(serialization.Encoding.PEM).decode()
+    body = "".join(pem.splitlines()[1:-1])
+    merged = certs.merge_certificate("merged-pem-body", [body.encode()])
+    assert merged.cer == signed.public_bytes(serialization.Encoding.DER)
+
+    signed = sign_pending(certs, "merged-pem-block")
+    merged = certs.merge_certificate("merged-pem-block", [signed.public_bytes(serialization.Encoding.PEM)])
+    assert merged.cer == signed.public_bytes(serialization.Encoding.DER)
+    assert certs.get_certificate_operation("merged-pem-block").status == "completed"
+    sign_pending(certs, "merged-garbage")
+    with pytest.raises(HttpResponseError) as err:
+        certs.merge_certificate("merged-garbage", [b"not a certificate"])
+    assert err.value.status_code == 400 and "base64-encoded X.509 certificates" in err.value.message
+
+
+def test_merge_keeps_the_chain_order_when_asked(certs: CertificateClient, secrets: SecretClient) -> None:
+    policy = CertificatePolicy(issuer_name=WellKnownIssuerNames.unknown, subject="CN=ordered-merge",
+                               content_type=CertificateContentType.pem)
+    operation = certs.begin_create_certificate("ordered-merge", policy, preserve_order=True).result()
+    assert operation.preserve_order is True
+    csr = x509.load_der_x509_csr(operation.csr)
+    ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Ordered CA")])
+    now = datetime.now(UTC)
+    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+          .serial_number(1).not_valid_before(now).not_valid_after(now + timedelta(days=9)).sign(ca_key, hashes.SHA256()))
+    leaf = (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(ca_name).public_key(csr.public_key())
+            .serial_number(2).not_valid_before(now).not_valid_after(now + timedelta(days=9))
+            .sign(ca_key, hashes.SHA256()))
+    merged = certs.merge_certificate("ordered-merge", [ca.public_bytes(serialization.Encoding.DER),
+                                                       leaf.public_bytes(serialization.Encoding.DER)])
+    assert merged.cer == leaf.public_bytes(serialization.Encoding.DER) and merged.properties.preserve_order is True
+    assert x509.load_pem_x509_certificates(secrets.get_secret("ordered-merge").value.encode()) == [ca, leaf]
+
+
 def test_cancel_and_delete_an_operation(certs: CertificateClient) -> None:
     policy = CertificatePolicy(issuer_name="Unknown", subject="CN=abandoned")
     certs.begin_create_certificate("abandoned", policy).result()
@@ -295,6 +364,10 @@ def test_certificate_not_found(certs: CertificateClient) -> None:
         certs.get_certificate_version("default-cert", "0" * 32)
 
 
+def test_versions_of_a_name_that_never_existed_is_an_empty_list(certs: CertificateClient) -> None:
+    assert list(certs.list_properties_of_certificate_versions("never-issued")) == []
+
+
 def test_certificate_private_keys_are_encrypted_at_rest(vaultlink: Running, certs: CertificateClient,
                                                         secrets: SecretClient) -> None:
     from tests.clients.test_keys import stored_bytes
@@ -305,3 +378,56 @@ def test_certificate_private_keys_are_encrypted_at_rest(vaultlink: Running, cert
     body = pem.split("-----BEGIN PRIVATE KEY-----")[1].split("-----END PRIVATE KEY-----")[0].replace("\n", "")
     blob = stored_bytes(vaultlink)
     assert b"BEGIN PRIVATE KEY" not in blob and body[100:160].encode() not in blob
+
+
+def test_platform_managed_policy_at_the_api_version_that_has_it(vaultlink: Running, vault: str,
+                                                                certs: CertificateClient) -> None:
+    from azure.keyvault.certificates import ApiVersion, PlatformManaged
+    assert certs.api_version == ApiVersion.V2026_04_01  # the SDK's default, whose REST spec has platformManaged
+    managed = PlatformManaged(certificate_usage="serverAuth", metadata={"sans": {"dns_names": ["pm.contoso.com"]},
+                                                                        "owner": "platform"})
+    cert = certs.begin_create_certificate("platform-managed", CertificatePolicy(
+        issuer_name=WellKnownIssuerNames.self, platform_managed=managed)).result()
+    parsed = x509.load_der_x509_certificate(cert.cer)
+    assert parsed.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(
+        x509.DNSName) == ["pm.contoso.com"]
+    policy = certs.get_certificate_policy("platform-managed")
+    assert policy.platform_managed is not None and policy.platform_managed.certificate_usage == "serverAuth"
+    assert policy.platform_managed.metadata == {"sans": {"dns_names": ["pm.contoso.com"]}, "owner": "platform"}
+    assert policy.subject is None or policy.subject == ""
+
+    # Nothing to issue it for: the operation ends with a clear error rather than a certificate for no one.
+    operation = certs.begin_create_certificate("platform-nameless", CertificatePolicy(
+        issuer_name=WellKnownIssuerNames.self, platform_managed=PlatformManaged(certificate_usage="serverAuth"))).result()
+    assert operation.status == "failed" and operation.error is not None and operation.error.code == "BadParameter"
+    assert "names no subject and no subject alternative names" in operation.error.message
+
+    policy._platform_managed = PlatformManaged(certificate_usage="clientAuth", metadata={"sans": {}})
+    updated = certs.update_certificate_policy("platform-managed", policy)
+    assert updated.platform_managed is not None and updated.platform_managed.certificate_usage == "clientAuth"
+
+    vaultlink.restart()
+    again = certs.get_certificate_policy("platform-managed")
+    assert again.platform_managed is not None and again.platform_managed.certificate_usage == "clientAuth"
+    older = CertificateClient(vault_url(vault), owner_credential(vaultlink), api_version=ApiVersion.V7_6)
+    assert older.get_certificate_policy("platform-managed").platform_managed is None  # not in 7.6's policy
+    with pytest.raises(HttpResponseError) as err:  # 7.6 has no platformManaged: the policy names nothing
+        older.begin_create_certificate("platform-old", CertificatePolicy(issuer_name=WellKnownIssuerNames.self,
+                                                                         platform_managed=managed))
+    assert err.value.status_code == 400 and "must have a subject" in err.value.message
+
+
+def test_a_unicode_name_is_refused_clearly(certs: CertificateClient) -> None:
+    with pytest.raises(HttpResponseError) as err:
+        certs.begin_create_certificate("unicode-name", CertificatePolicy(
+            issuer_name=WellKnownIssuerNames.self, subject="CN=shop", san_dns_names=["bücher.example"]))
+    assert err.value.status_code == 400 and "A-label" in err.value.message
+    with pytest.raises(ResourceNotFoundError):
+        certs.get_certificate("unicode-name")
+    # the platform's metadata names may also be a plain list of DNS names
+    from azure.keyvault.certificates import PlatformManaged
+    cert = certs.begin_create_certificate("platform-list", CertificatePolicy(
+        issuer_name=WellKnownIssuerNames.self, platform_managed=PlatformManaged(
+            certificate_usage="serverAuth", metadata={"sans": ["list.contoso.com"]}))).result()
+    names = x509.load_der_x509_certificate(cert.cer).extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    assert names.value.get_values_for_type(x509.DNSName) == ["list.contoso.com"]

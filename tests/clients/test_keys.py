@@ -18,6 +18,7 @@ from azure.keyvault.keys import (
     KeyRotationPolicyAction,
     KeyType,
 )
+from azure.keyvault.keys.crypto import SignatureAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from tests.clients.keyvaults import make_vault, owner_credential, stored_bytes, vault_url
@@ -79,11 +80,19 @@ def test_get_versions_list_and_update(client: KeyClient) -> None:
     assert updated.properties.created_on == first.properties.created_on
 
     client.update_key_properties("versioned", enabled=False)  # the current version
-    with pytest.raises(HttpResponseError) as err:
-        client.get_key("versioned")
-    assert err.value.status_code == 403 and error_of(err)["innererror"] == {"code": "KeyDisabled"}
-    assert error_of(err)["message"] == "Operation get is not allowed on a disabled key."
+    disabled = client.get_key("versioned")  # read as Azure does: only crypto operations refuse a disabled key
+    assert disabled.properties.enabled is False and disabled.properties.version == second.properties.version
+    assert disabled.key.x == second.key.x
+    assert client.get_key("versioned", second.properties.version).properties.enabled is False
     assert client.get_key("versioned", first.properties.version).properties.enabled is True
+    with pytest.raises(HttpResponseError) as err:
+        client.get_cryptography_client("versioned").sign(SignatureAlgorithm.es256, b"\0" * 32)
+    assert err.value.status_code == 403 and error_of(err)["innererror"] == {"code": "KeyDisabled"}
+    assert error_of(err)["message"] == "Operation sign is not allowed on a disabled key."
+
+
+def test_versions_of_a_name_that_never_existed_is_an_empty_list(client: KeyClient) -> None:
+    assert list(client.list_properties_of_key_versions("never-created")) == []
 
 
 def test_import_rsa_and_ec_keys_from_jwk(client: KeyClient) -> None:

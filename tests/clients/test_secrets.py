@@ -43,6 +43,10 @@ def test_set_get_and_versions(client: SecretClient) -> None:
     assert first.id.startswith(f"{client.vault_url}/secrets/db-password/")
 
 
+def test_versions_of_a_name_that_never_existed_is_an_empty_list(client: SecretClient) -> None:
+    assert list(client.list_properties_of_secret_versions("never-written")) == []
+
+
 def test_update_attributes_and_disabled_secret(client: SecretClient) -> None:
     secret = client.set_secret("feature-flag", "on")
     updated = client.update_secret_properties("feature-flag", secret.properties.version, enabled=False,

@@ -77,7 +77,9 @@ def main() -> None:
 @click.option("--unreachable", type=click.Choice([UNREACHABLE_504, UNREACHABLE_TIMEOUT]), default=UNREACHABLE_504,
               show_default=True, help="A connection to an address nobody holds: answered 504 at once, or held open "
                                       "until the client's own timeout fires.")
-@click.option("-v", "--verbose", is_flag=True, help="Log each request.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Log one line per request: method, host, path, api-version, status, the caller's location, "
+                   "duration and request id (never bodies, headers or tokens).")
 def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool,
        throttle: bool = False, unreachable: str = UNREACHABLE_504) -> None:
     """Start vaultlink in the foreground (Ctrl-C stops it).
@@ -100,6 +102,7 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
         fail(f"a vaultlink server already runs for {data_dir} at {state['proxy']} (pid {state['pid']}); stop it, "
              "or start another with its own --data-dir, --proxy-port and --dns-port")
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("vaultlink.requests").setLevel(logging.INFO if verbose else logging.WARNING)
 
     def ready(server: Any) -> None:
         for line in banner(server.status(), data_dir, store if store_url else None):

@@ -6,7 +6,7 @@ with keep-alive, and hands each request to the ASGI app that serves that host. M
 Start with `proxy.py` (the connection's life: CONNECT, direct TLS or plain HTTP), then `http.py` (HTTP/1.1
 into ASGI apps), `response.py` (framing the answer), `tls.py` (TLS over memory BIOs), `ca.py` (the CA and
 per-host leaves) and `hostroutes.py` (`Refusal`, the `route`/`locate` shapes the runtime supplies, `HostRoutes`).
-`types.py` names the shapes.
+`types.py` names the shapes; `accesslog.py` writes the line per request that `vaultlink up -v` asks for.
 """
 
 from vaultlink.core.asgi import ASGIApp, Message, Receive, Scope, Send

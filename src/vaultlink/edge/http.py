@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
 from urllib.parse import unquote
 
@@ -17,8 +18,9 @@ import httptools
 
 from vaultlink.core import web
 from vaultlink.core.asgi import Scope
+from vaultlink.edge import accesslog
 from vaultlink.edge.hostroutes import Refusal
-from vaultlink.edge.request import Dispatch, Request
+from vaultlink.edge.request import Dispatch, Request, Target
 from vaultlink.edge.response import Exchange
 from vaultlink.edge.types import Pipe
 
@@ -256,7 +258,10 @@ class HttpSession:
             request = self._queue.popleft()
             self._active = request
             if request.error is not None:
-                Exchange(self, request).respond_error(*request.error)
+                exchange = Exchange(self, request)
+                exchange.respond_error(*request.error)
+                if accesslog.enabled():
+                    accesslog.record(request, None, exchange.status, (), 0.0)
                 self._done(request, close=True)
             else:
                 self._task = self._loop.create_task(self._serve(request))
@@ -275,6 +280,8 @@ class HttpSession:
 
     async def _serve(self, request: Request) -> None:
         exchange = Exchange(self, request)
+        started = time.perf_counter()
+        target: Target | Refusal | None = None
         try:
             target = self._dispatch(request)
             if isinstance(target, Refusal):
@@ -310,6 +317,8 @@ class HttpSession:
                     "The server met an unexpected error; vaultlink's log has the details.",
                 )
             exchange.close = exchange.close or not exchange.complete
+        if accesslog.enabled():
+            accesslog.record(request, target, exchange.status, exchange.headers, time.perf_counter() - started)
         self._done(request, close=exchange.close)
 
     def _done(self, request: Request, *, close: bool) -> None:

@@ -23,6 +23,7 @@ import socket
 import ssl
 from typing import Any, Self, cast
 
+from vaultlink.edge import accesslog
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import Locate, Refusal, Route
 from vaultlink.edge.http import HttpSession, split_authority
@@ -238,6 +239,8 @@ class _Connection(asyncio.Protocol):
                 authorization = value.strip().decode("latin-1")
         location = self._edge.locate(authorization)
         if isinstance(location, Refusal):
+            if accesslog.enabled():
+                accesslog.record_refused_connect(host, port, "-", location.status)
             self._refuse(location)
             return
         served = self._edge.route(host, location)
@@ -247,6 +250,8 @@ class _Connection(asyncio.Protocol):
             return
         if isinstance(served, Refusal):
             log.info("CONNECT %s from %s refused: %s", host, location.describe(), served.reason)
+            if accesslog.enabled():
+                accesslog.record_refused_connect(host, port, location.describe(), served.status)
             self._refuse(served)
             return
         context = self._edge.ca.ssl_context_for(host)

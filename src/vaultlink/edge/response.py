@@ -167,6 +167,7 @@ class Exchange:
     ) -> None:
         head = status_line(status, phrase) if phrase else (STATUS_LINES.get(status) or status_line(status))
         close = self.close or self.request.error is not None
+        self.status = status
         parts = [
             head,
             b"content-type: %s\r\n" % content_type,

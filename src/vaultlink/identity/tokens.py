@@ -13,11 +13,14 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from vaultlink.core import errors
 from vaultlink.core.clock import clock
@@ -94,8 +97,20 @@ class SigningKey:
         e = numbers.e.to_bytes((numbers.e.bit_length() + 7) // 8, "big")
         return {"keys": [{"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid, "n": b64url(n), "e": b64url(e)}]}
 
-    def sign(self, claims: dict[str, Any]) -> str:
-        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid, "x5t": self.kid, "typ": "JWT"})
+    def sign(self, claims: dict[str, Any], **headers: Any) -> str:
+        """An RS256 JWT of `claims`; `headers` adds to its header (x5c, for one)."""
+        return jwt.encode(claims, self._key, algorithm="RS256",
+                          headers={"kid": self.kid, "x5t": self.kid, "typ": "JWT", **headers})
+
+    def certificate(self, common_name: str) -> bytes:
+        """A self-signed DER certificate of the key, for where a verifier wants one (x5c) rather than a JWK."""
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+        now = clock.utcnow()
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(self.public_key)
+                .serial_number(int.from_bytes(hashlib.sha1(self.kid.encode()).digest()[:8], "big"))
+                .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=365))
+                .sign(self._key, hashes.SHA256()))
+        return cert.public_bytes(serialization.Encoding.DER)
 
 
 class TokenIssuer:

@@ -52,12 +52,14 @@ def open_sealer(store: Store, data_dir: Path) -> Sealer:
     return sealer
 
 
-def signing_key(store: Store, sealer: Sealer) -> SigningKey:
+def signing_key(store: Store, sealer: Sealer, name: str = "token-signing-key") -> SigningKey:
+    """A signing key of vaultlink's own, made once and kept sealed in the store under `name`: the token-signing
+    key, the attestation providers' key, and the key that signs released keys."""
     def create() -> dict[str, Any]:
-        return {"sealed": sealer.seal(SigningKey.generate().to_pem(), "token-signing-key")}
+        return {"sealed": sealer.seal(SigningKey.generate().to_pem(), name)}
 
-    body = _setting(store, "token-signing-key", create)
-    return SigningKey.from_pem(sealer.unseal(body["sealed"], "token-signing-key"))
+    body = _setting(store, name, create)
+    return SigningKey.from_pem(sealer.unseal(body["sealed"], name))
 
 
 def ensure_default_identity(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Any]:

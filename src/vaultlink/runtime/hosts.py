@@ -12,6 +12,8 @@ from vaultlink.core.asgi import Receive, Scope, Send
 ARM_HOSTS = ("management.azure.com", "management.core.windows.net")
 LOGIN_HOSTS = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com", "sts.windows.net")
 GRAPH_HOSTS = ("graph.microsoft.com",)
+ATTESTATION_HOSTS = "*.attest.azure.net"
+"""Every Microsoft Azure Attestation provider: `{name}.{region}.attest.azure.net`, and the shared ones."""
 PORTAL_HOST = "portal.azure.com"
 CLI_VERSION_HOST = "azcliprod.blob.core.windows.net"
 TELEMETRY_HOSTS = ("dc.services.visualstudio.com", "dc.applicationinsights.azure.com")

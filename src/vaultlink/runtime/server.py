@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import functools
 import json
 import logging
 import os
 import signal
 import time
+from collections.abc import Callable
 from typing import Any
 
 from vaultlink import __version__
@@ -26,11 +29,12 @@ from vaultlink.dns.server import DnsServer
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import HostRoutes, Refusal
 from vaultlink.edge.proxy import Edge
+from vaultlink.identity.attestation import Attestation
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graph import Graph
 from vaultlink.identity.login import Login
 from vaultlink.identity.rbac import Authorizer
-from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
+from vaultlink.identity.tokens import SigningKey, TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
 from vaultlink.portal import Portal, loopback_site, resolver
 from vaultlink.runtime import azcli, bootstrap, hosts
@@ -62,6 +66,7 @@ class Server:
         self.credentials = bootstrap.ensure_default_identity(self.store, self.sealer, data)
         self.ca = CertificateAuthority.load_or_create(data)
         key = bootstrap.signing_key(self.store, self.sealer)
+        self.attestation = Attestation(self._sealed_key("attestation-signing-key"))
         self.directory = Directory(self.store)
         self.issuer = TokenIssuer(key)
         self.verifier = TokenVerifier(key)
@@ -92,6 +97,7 @@ class Server:
         table.update({h: login_app for h in hosts.LOGIN_HOSTS})
         table[hosts.PORTAL_HOST] = portal
         table.update({h: graph.app() for h in hosts.GRAPH_HOSTS})
+        table[hosts.ATTESTATION_HOSTS] = self.attestation.app()
         table[hosts.CLI_VERSION_HOST] = hosts.cli_version_check
         table.update({h: hosts.telemetry for h in hosts.TELEMETRY_HOSTS})
         table.update({h: local for h in ("127.0.0.1", "localhost")})
@@ -99,7 +105,8 @@ class Server:
         self.vault_app = VaultApp(
             lookup=self.vaults,
             gate=Gate(self.verifier, self.authorizer),
-            routes=vault_routes(self.store, Protector(self.store, self.sealer), self.sealer),
+            routes=vault_routes(self.store, Protector(self.store, self.sealer), self.sealer, self.attestation.verify,
+                                self._release_signer()),
             max_body=config.max_body_bytes,
             snapshot=self.snapshots,
             decisions=self.decisions,
@@ -114,6 +121,21 @@ class Server:
             ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
             max_body_bytes=config.max_body_bytes,
         )
+
+    def _sealed_key(self, name: str) -> Callable[[], SigningKey]:
+        """A signing key of the store's, made or unsealed when first asked for (most runs never attest)."""
+        return functools.cache(lambda: bootstrap.signing_key(self.store, self.sealer, name))
+
+    def _release_signer(self) -> Callable[[dict[str, Any]], str]:
+        """Signs what a key release hands out, with the signing certificate in the header (x5c), as Key Vault's
+        release results carry theirs, so a receiver can check where the key came from."""
+        key = self._sealed_key("key-release-signing-key")
+        certificate = functools.cache(lambda: base64.b64encode(key().certificate("vaultlink key release")).decode())
+
+        def sign(payload: dict[str, Any]) -> str:
+            return key().sign(payload, x5c=[certificate()])
+
+        return sign
 
     def locate(self, proxy_authorization: str | None) -> Location | Refusal:
         """Who is calling: the internet without a credential, else the machine the credential names."""

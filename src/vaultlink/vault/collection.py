@@ -58,14 +58,21 @@ class Collection:
         """The vault's objects, a page at a time (GET /{segment})."""
         return self._page(req, self.head, f"/{self.segment}", item)
 
-    def versions(self, req: Request, head: Record, item: Callable[[Record], dict[str, Any]]) -> dict[str, Any]:
-        """One object's versions, a page at a time (GET /{segment}/{name}/versions)."""
+    def versions(self, req: Request, name: str, item: Callable[[Record, Record], dict[str, Any]]) -> dict[str, Any]:
+        """One object's versions, a page at a time (GET /{segment}/{name}/versions); `item` shows (head, version).
+
+        A name that has no object answers an empty page, as Azure does: listing versions is a listing, and an
+        empty listing is no error.
+        """
+        head = self.store.get(self.head, self.key(req.vault, name))
+        if head is None:
+            return {"value": [], "nextLink": None}
         page = objects.page_of(req.query)
         recs = self.store.list(self.version, f"{head.key}/", limit=page.size, after=page.after)
         last = recs[-1].key if recs else None
         link = objects.next_link(req.base, f"/{self.segment}/{head.body['name']}/versions", req.api_version, page, last,
                                  len(recs) == page.size)
-        return {"value": [item(r) for r in recs], "nextLink": link}
+        return {"value": [item(head, r) for r in recs], "nextLink": link}
 
     def current_version(self, head: Record) -> Record | None:
         return self.store.get(self.version, f"{head.key}/{head.body['current']}")

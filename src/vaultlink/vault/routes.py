@@ -14,6 +14,7 @@ from vaultlink.vault.certificates.service import Certificates
 from vaultlink.vault.keys import routes as keys
 from vaultlink.vault.keys.lifecycle import KeyLifecycle
 from vaultlink.vault.keys.operations import KeyOperations
+from vaultlink.vault.keys.release import KeyRelease, Sign, Verify
 from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Route
@@ -22,14 +23,15 @@ from vaultlink.vault.secrets.lifecycle import SecretLifecycle
 from vaultlink.vault.secrets.service import Secrets
 
 
-def vault_routes(store: Store, protector: Protector, sealer: Sealer) -> list[Route]:
+def vault_routes(store: Store, protector: Protector, sealer: Sealer, attestation: Verify, sign: Sign) -> list[Route]:
+    """`attestation` verifies the tokens a key release names; `sign` signs what a release hands out."""
     key_service = Keys(store, protector)
     key_life = KeyLifecycle(key_service, sealer)
     certs = Certificates(store, key_service, protector)
     secret_service = Secrets(store, protector)
     return (
         secrets.routes(secret_service, SecretLifecycle(secret_service, sealer), certs.owns)
-        + keys.routes(key_service, key_life, KeyOperations(key_service))
+        + keys.routes(key_service, key_life, KeyOperations(key_service), KeyRelease(key_service, attestation, sign))
         + certificates.routes(certs, CertificateLifecycle(certs, key_life, sealer), CertificateOperations(certs),
                               CertificateContacts(store, protector))
     )

@@ -19,3 +19,9 @@ def check(version: str | None) -> str:
         return version
     raise BadParameter(message=f"The specified version ({version}) is not recognized. Consider using the latest "
                        f"supported version ({LATEST}).")
+
+
+def at_least(version: str, floor: str) -> bool:
+    """Whether `version` (checked, perhaps a preview of a supported one) is `floor` or later."""
+    base = version if version in SUPPORTED else version.split("-preview")[0]
+    return base in SUPPORTED and SUPPORTED.index(base) >= SUPPORTED.index(floor)

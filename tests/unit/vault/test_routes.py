@@ -12,7 +12,7 @@ from vaultlink.store.sealing import Sealer
 from vaultlink.vault.request import Op
 from vaultlink.vault.routes import vault_routes
 
-TABLE: PathTable[Op] = PathTable(vault_routes(Any, Any, Sealer(bytes(32))))  # type: ignore[arg-type]
+TABLE: PathTable[Op] = PathTable(vault_routes(Any, Any, Sealer(bytes(32)), Any, Any))  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("method", "path", "operation", "permission", "action"), [

@@ -56,8 +56,9 @@ def test_self_signed_as_azure_makes_it() -> None:
                          "validity_months": 13}
     csr = cx509.load_der_x509_csr(x509.csr(KEY, SUBJECT))
     assert csr.is_signature_valid and csr.subject == cert.subject
-    with pytest.raises(BadParameter, match="need keyAgreement"):
-        x509.self_signed(KEY, x509.Subject("CN=x", key_usage=("encipherOnly",)), now)
+    # encipherOnly alone (undefined without keyAgreement) is built as asked: bit 7, the only bit set.
+    only = x509.self_signed(KEY, x509.Subject("CN=x", key_usage=("encipherOnly",)), now)
+    assert bytes.fromhex("0603551d0f" "0101ff" "0404" "03020001") in only.public_bytes(serialization.Encoding.DER)
 
 
 def test_secret_values_and_import_round_trip() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from vaultlink.vault import objects
 from vaultlink.vault.certificates import x509
 from vaultlink.vault.certificates.errors import PendingCertificateNotFound
-from vaultlink.vault.certificates.service import CERT, PENDING, Certificates, pending_context
+from vaultlink.vault.certificates.service import CERT, PENDING, Certificates, pending_context, preserve_out
 from vaultlink.vault.errors import BadParameter
 from vaultlink.vault.keys import crypto as keycrypto
 from vaultlink.vault.keys.service import record_key
@@ -31,6 +31,7 @@ class CertificateOperations:
             out["error"] = op["error"]
         if op.get("target"):
             out["target"] = op["target"]
+        preserve_out(out, op, req.api_version)
         out["request_id"] = op["request_id"]
         return out
 
@@ -86,12 +87,13 @@ class CertificateOperations:
             op = rec.body
             der = self.certs.protector.decrypt(req.vault.instance, op["private"], pending_context(name, op["version"]))
             private = keycrypto.load_private(der)
-            if not x509.matches(chain[0], keycrypto.public_jwk(private)):
+            mine = keycrypto.public_jwk(private)
+            if not any(x509.matches(cert, mine) for cert in chain):
                 raise BadParameter(message="Public key from x509 certificate and key of this instance doesn't match.")
             head = self.certs.head(tx, req.vault, name)
             enabled = bool(attributes.get("enabled", op["attributes"].get("enabled", True)))
             ver = self.certs.issue(tx, req.vault, req.base, name, op["version"], private, chain, head.body["policy"],
-                                   enabled, tags if tags is not None else op.get("tags"))
+                                   enabled, tags if tags is not None else op.get("tags"), op.get("preserveCertOrder"))
             done = {k: v for k, v in op.items() if k not in ("private", "status_details")}
             done.update(status="completed", target=f"{req.base}/certificates/{name}")
             tx.put(PENDING, rec.key, done, expect=rec.version)

@@ -19,7 +19,7 @@ from cryptography import x509 as cx509
 
 from vaultlink.core.clock import clock
 from vaultlink.store import Reader, Record, Store, Transaction
-from vaultlink.vault import objects
+from vaultlink.vault import objects, versions
 from vaultlink.vault.certificates import policy as certpolicy
 from vaultlink.vault.certificates import x509
 from vaultlink.vault.certificates.contacts import issuer_exists
@@ -54,6 +54,26 @@ def epoch(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
+PRESERVE_SINCE = "7.6"
+"""preserveCertOrder came with 7.6 (7.6-preview.2 in the REST specs); older api-versions neither take nor show it."""
+
+
+def preserve_in(body: dict[str, Any], api_version: str) -> bool | None:
+    """A create or import request's preserveCertOrder: None where not given, or not in its api-version."""
+    value = body.get("preserveCertOrder")
+    if value is None or not versions.at_least(api_version, PRESERVE_SINCE):
+        return None
+    if not isinstance(value, bool):
+        raise BadParameter(message="The property 'preserveCertOrder' must be true or false.")
+    return value
+
+
+def preserve_out(out: dict[str, Any], stored: dict[str, Any], api_version: str) -> None:
+    """Adds preserveCertOrder to an answer where the request gave it and the api-version has it."""
+    if stored.get("preserveCertOrder") is not None and versions.at_least(api_version, PRESERVE_SINCE):
+        out["preserveCertOrder"] = stored["preserveCertOrder"]
+
+
 class Certificates:
     def __init__(self, store: Store, keys: Keys, protector: Protector) -> None:
         self.store = store
@@ -70,7 +90,12 @@ class Certificates:
 
     # ---- shapes -----------------------------------------------------------------------------------------
     def policy_out(self, req: Request, name: str, head: dict[str, Any]) -> dict[str, Any]:
-        return certpolicy.policy_out(req.base, name, head["policy"])
+        return certpolicy.policy_out(req.base, name, head["policy"], req.api_version)
+
+    @staticmethod
+    def platform(req: Request) -> bool:
+        """Whether the request's api-version defines the policy's platformManaged."""
+        return versions.at_least(req.api_version, certpolicy.PLATFORM_SINCE)
 
     def bundle(self, req: Request, name: str, head: dict[str, Any], ver: dict[str, Any]) -> dict[str, Any]:
         v = ver["version"]
@@ -82,6 +107,7 @@ class Certificates:
         }
         if ver.get("tags") is not None:
             out["tags"] = ver["tags"]
+        preserve_out(out, ver, req.api_version)
         return out
 
     def pending_bundle(self, req: Request, name: str, head: dict[str, Any], pending: dict[str, Any]) -> dict[str, Any]:
@@ -146,8 +172,8 @@ class Certificates:
 
     def versions(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
-        head = self.head(self.store, req.vault, name)
-        return 200, self.objects.versions(req, head, lambda r: self.item(req, head.body["name"], r.body, versioned=True))
+        return 200, self.objects.versions(req, name, lambda head, r: self.item(req, head.body["name"], r.body,
+                                                                                versioned=True))
 
     # ---- names ------------------------------------------------------------------------------------------
     def deleted_record(self, src: Reader, vault: VaultInfo, name: str) -> dict[str, Any] | None:
@@ -183,9 +209,14 @@ class Certificates:
     # ---- issuing ----------------------------------------------------------------------------------------
     def issue(self, tx: Transaction, vault: VaultInfo, base: str, name: str, version: str,
               private: keycrypto.PrivateKey, chain: list[cx509.Certificate], policy: dict[str, Any],
-              enabled: bool, tags: dict[str, str] | None) -> dict[str, Any]:
-        """Writes the key, secret and certificate versions and makes them current."""
-        leaf = chain[0]
+              enabled: bool, tags: dict[str, str] | None, preserve: bool | None = None) -> dict[str, Any]:
+        """Writes the key, secret and certificate versions and makes them current.
+
+        `chain` is in the order the caller gave it; the secret keeps that order when `preserve` is true, and
+        otherwise puts the leaf (the certificate of `private`) first.
+        """
+        ordered = x509.leaf_first(private, chain)
+        leaf = ordered[0]
         cer = x509.der(leaf)
         stamp = objects.now()
         validity = {"enabled": enabled, "nbf": epoch(leaf.not_valid_before_utc), "exp": epoch(leaf.not_valid_after_utc)}
@@ -200,11 +231,13 @@ class Certificates:
                                               "managed": True}, expect=key_head.version if key_head else 0)
         content_type = policy["secret_props"]["contentType"]
         exported = private if policy["key_props"]["exportable"] else None
-        self.secrets.put_version(tx, vault, name, version, x509.secret_value(content_type, exported, chain),
-                                 content_type, {**validity, "created": stamp, "updated": stamp},
-                                 f"{base}/keys/{name}/{version}")
-        ver = {"version": version, "cer": base64.b64encode(cer).decode(), "x5t": x509.thumbprint(cer),
-               "attributes": {**validity, "created": stamp, "updated": stamp}, "tags": tags}
+        value = x509.secret_value(content_type, exported, chain if preserve else ordered, preserve_order=bool(preserve))
+        self.secrets.put_version(tx, vault, name, version, value, content_type,
+                                 {**validity, "created": stamp, "updated": stamp}, f"{base}/keys/{name}/{version}")
+        ver: dict[str, Any] = {"version": version, "cer": base64.b64encode(cer).decode(), "x5t": x509.thumbprint(cer),
+                               "attributes": {**validity, "created": stamp, "updated": stamp}, "tags": tags}
+        if preserve is not None:
+            ver["preserveCertOrder"] = preserve
         tx.put(VERSION, f"{record_key(vault, name)}/{version}", ver, expect=0)
         head = tx.get(CERT, record_key(vault, name))
         body = {"name": head.body["name"] if head else name, "current": version, "policy": policy}
@@ -220,7 +253,7 @@ class Certificates:
     def key_for(self, vault: VaultInfo, name: str, head: Record | None, policy: dict[str, Any]) -> keycrypto.PrivateKey:
         """A new key, or the current one when the policy says reuse_key and it still fits the policy."""
         props = policy["key_props"]
-        spec = keycrypto.spec_of(props["kty"], props.get("key_size"), props.get("crv"))
+        spec = certpolicy.key_spec(props)
         if props["reuse_key"] and head is not None and head.body["current"] is not None:
             _, ver = self.keys.current(vault, name)
             old = self.keys.private_key(vault, name, ver.body)
@@ -234,15 +267,17 @@ class Certificates:
         body = req.json()
         attributes = objects.attributes_in(body.get("attributes"))
         tags = objects.tags_in(body.get("tags"))
+        preserve = preserve_in(body, req.api_version)
         existing = self.store.get(CERT, record_key(req.vault, name))
         if body.get("policy") is None and existing is None:
             raise BadParameter(message="The certificate policy ('policy') is required to create the first version "
                                "of a certificate.")
         if body.get("policy") is not None:
-            policy = certpolicy.policy_in(body["policy"])
+            policy = certpolicy.policy_in(body["policy"], platform=self.platform(req))
         else:
             assert existing is not None
             policy = {**existing.body["policy"]}
+        certpolicy.check_issuable(policy)
         issuer = policy["issuer"]["name"]
         if issuer not in (certpolicy.SELF, certpolicy.UNKNOWN) and not issuer_exists(self.store, req.vault, issuer):
             raise BadParameter(message=f"The certificate issuer '{issuer}' was not found in this key vault; set "
@@ -256,6 +291,8 @@ class Certificates:
                                      "request_id": request_id, "version": version, "tags": tags,
                                      "attributes": {"enabled": enabled, "created": objects.now(),
                                                     "updated": objects.now()}}
+        if preserve is not None:
+            operation["preserveCertOrder"] = preserve
         with self.store.transaction() as tx:
             head = self.claim_name(tx, req.vault, name)
             old_pending = tx.get(PENDING, record_key(req.vault, name))
@@ -263,12 +300,13 @@ class Certificates:
                 raise ObjectConflict(message=f"Certificate {name} has a certificate operation in progress; cancel or "
                                      "delete it before creating a new version.")
             policy = self.stamp_policy(policy, head.body["policy"] if head else None)
-            if issuer == certpolicy.SELF:
+            problem = certpolicy.cannot_issue(policy) if issuer == certpolicy.SELF else None
+            if issuer == certpolicy.SELF and problem is None:
                 cert = x509.self_signed(private, subject, clock.utcnow())
-                self.issue(tx, req.vault, req.base, name, version, private, [cert], policy, enabled, tags)
+                self.issue(tx, req.vault, req.base, name, version, private, [cert], policy, enabled, tags, preserve)
                 operation.update(status="completed", target=f"{req.base}/certificates/{head.body['name'] if head else name}")
             else:
-                operation.update(self._hold(req.vault, name, version, private, issuer))
+                operation.update(self._hold(req.vault, name, version, private, issuer, problem))
                 body_head = {"name": head.body["name"] if head else name,
                              "current": head.body["current"] if head else None, "policy": policy}
                 tx.put(CERT, record_key(req.vault, name), body_head, expect=head.version if head else 0)
@@ -278,13 +316,18 @@ class Certificates:
                   "cancellation_requested": False, "status": "inProgress",
                   "status_details": IN_PROGRESS if issuer != certpolicy.UNKNOWN else AWAITING_MERGE,
                   "request_id": request_id}
+        preserve_out(answer, operation, req.api_version)
         return 202, answer
 
     def _hold(self, vault: VaultInfo, name: str, version: str, private: keycrypto.PrivateKey,
-              issuer: str) -> dict[str, Any]:
-        """The pending operation of a certificate that is not self-signed: the key waits, sealed, for a merge
-        (issuer Unknown); a named issuer's certificate authority is not reachable from vaultlink."""
+              issuer: str, problem: str | None = None) -> dict[str, Any]:
+        """The pending operation of a certificate that is not issued at once: the key waits, sealed, for a merge
+        (issuer Unknown); a named issuer's certificate authority is not reachable from vaultlink; and a
+        self-signed certificate whose policy names nothing to issue it for (`problem`) ends failed."""
         sealed = self.protector.encrypt(vault.instance, keycrypto.dump_private(private), pending_context(name, version))
+        if problem is not None:
+            return {"status": "failed", "status_details": problem, "private": sealed,
+                    "error": {"code": "BadParameter", "message": problem}}
         if issuer == certpolicy.UNKNOWN:
             return {"status": "inProgress", "status_details": AWAITING_MERGE, "private": sealed}
         return {"status": "failed", "status_details": f"The certificate authority of issuer '{issuer}' could not be "
@@ -298,15 +341,17 @@ class Certificates:
         name = objects.check_name(req.params["name"])
         body = req.json()
         imported = x509.load_import(body.get("value"), body.get("pwd"))
-        policy = certpolicy.from_import(imported, body.get("policy"))
+        policy = certpolicy.from_import(imported, body.get("policy"), platform=self.platform(req))
         attributes = objects.attributes_in(body.get("attributes"))
         tags = objects.tags_in(body.get("tags"))
         enabled = bool(attributes.get("enabled", policy["attributes"]["enabled"]))
+        preserve = preserve_in(body, req.api_version)
         with self.store.transaction() as tx:
             head = self.claim_name(tx, req.vault, name)
             policy = self.stamp_policy(policy, head.body["policy"] if head else None)
             version = objects.new_version()
-            ver = self.issue(tx, req.vault, req.base, name, version, imported.key, imported.chain, policy, enabled, tags)
+            ver = self.issue(tx, req.vault, req.base, name, version, imported.key, imported.given, policy, enabled,
+                             tags, preserve)
             shown = tx.get(CERT, record_key(req.vault, name))
             assert shown is not None
         return 200, self.bundle(req, shown.body["name"], shown.body, ver)
@@ -336,7 +381,8 @@ class Certificates:
                 self.secrets.set_attributes(tx, req.vault, name, version, changes)
                 self._key_attributes(tx, req.vault, name, version, changes)
             if body.get("policy") is not None:
-                policy = self.stamp_policy(certpolicy.merge(head.body["policy"], body["policy"]), head.body["policy"])
+                policy = self.stamp_policy(certpolicy.merge(head.body["policy"], body["policy"],
+                                                                   platform=self.platform(req)), head.body["policy"])
                 head_body = {**head.body, "policy": policy}
                 tx.put(CERT, head.key, head_body, expect=head.version)
             else:
@@ -360,7 +406,7 @@ class Certificates:
         patch = req.json()
         with self.store.transaction() as tx:
             head = self.head(tx, req.vault, name)
-            policy = self.stamp_policy(certpolicy.merge(head.body["policy"], patch), head.body["policy"])
+            policy = self.stamp_policy(certpolicy.merge(head.body["policy"], patch, platform=self.platform(req)), head.body["policy"])
             body = {**head.body, "policy": policy}
             tx.put(CERT, head.key, body, expect=head.version)
         return 200, self.policy_out(req, body["name"], body)

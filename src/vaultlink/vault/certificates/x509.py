@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID, ObjectIdentifier
+from cryptography.x509.oid import ExtensionOID, NameOID, ObjectIdentifier
 
 from vaultlink.vault.errors import BadParameter
 from vaultlink.vault.keys import crypto as keycrypto
@@ -130,25 +130,48 @@ def _utf8_der(text: str) -> bytes:
 
 
 def _general_names(s: Subject) -> list[x509.GeneralName]:
-    names: list[x509.GeneralName] = [x509.DNSName(d) for d in s.dns_names]
-    names += [x509.RFC822Name(e) for e in s.emails]
+    names = _ascii_names(x509.DNSName, s.dns_names) + _ascii_names(x509.RFC822Name, s.emails)
     names += [x509.OtherName(UPN, _utf8_der(u)) for u in s.upns]
     for ip in s.ip_addresses:
         try:
             names.append(x509.IPAddress(ipaddress.ip_address(ip)))
         except ValueError:
             raise BadParameter(message=f"The subject alternative name '{ip}' is not an IP address.") from None
-    names += [x509.UniformResourceIdentifier(u) for u in s.uris]
-    return names
+    return names + _ascii_names(x509.UniformResourceIdentifier, s.uris)
 
 
-def _key_usage(names: tuple[str, ...]) -> x509.KeyUsage:
+def _ascii_names(kind: type[x509.DNSName | x509.RFC822Name | x509.UniformResourceIdentifier],
+                 values: tuple[str, ...]) -> list[x509.GeneralName]:
+    """Names a certificate holds as ASCII: a Unicode domain goes in as its A-label, and is refused otherwise."""
+    out: list[x509.GeneralName] = []
+    for value in values:
+        try:
+            out.append(kind(value))
+        except ValueError:
+            raise BadParameter(message=f"The subject alternative name '{value}' is not valid: give a Unicode "
+                               "domain as its A-label (xn--...).") from None
+    return out
+
+
+def _key_usage(names: tuple[str, ...]) -> x509.ExtensionType:
+    """The key usage extension with exactly the bits the policy names.
+
+    RFC 5280 leaves encipherOnly and decipherOnly undefined without keyAgreement, and `cryptography` will not
+    build that combination; Key Vault builds what the policy says all the same, so those bits go in as the
+    extension's DER (a BIT STRING of the named bits, trailing zeros dropped).
+    """
     flags = {v: False for v in KEY_USAGES.values()}
     for n in names:
         flags[KEY_USAGES[n]] = True
-    if (flags["encipher_only"] or flags["decipher_only"]) and not flags["key_agreement"]:
-        raise BadParameter(message="The key usages encipherOnly and decipherOnly need keyAgreement.")
-    return x509.KeyUsage(**flags)
+    if not (flags["encipher_only"] or flags["decipher_only"]) or flags["key_agreement"]:
+        return x509.KeyUsage(**flags)
+    bits = [i for i, attr in enumerate(KEY_USAGES.values()) if flags[attr]]
+    width = bits[-1] + 1
+    data = bytearray((width + 7) // 8)
+    for i in bits:
+        data[i // 8] |= 0x80 >> (i % 8)
+    content = bytes([len(data) * 8 - width]) + bytes(data)
+    return x509.UnrecognizedExtension(ExtensionOID.KEY_USAGE, bytes([0x03, len(content)]) + content)
 
 
 def _extensions(s: Subject) -> list[tuple[x509.ExtensionType, bool]]:
@@ -214,11 +237,19 @@ def thumbprint(cert_der: bytes) -> str:
     return keycrypto.b64url(hashlib.sha1(cert_der).digest())
 
 
-def secret_value(content_type: str, key: keycrypto.PrivateKey | None, chain: list[x509.Certificate]) -> str:
-    """What the certificate's secret holds: a base64 PFX, or PEM (PKCS#8 key, then the certificates)."""
+def secret_value(content_type: str, key: keycrypto.PrivateKey | None, chain: list[x509.Certificate], *,
+                 preserve_order: bool = False) -> str:
+    """What the certificate's secret holds: a base64 PFX, or PEM (PKCS#8 key, then the certificates).
+
+    The chain goes in leaf first, or in the order given when the certificate asks to preserve it (the PFX then
+    holds every certificate as a bag in that order; readers find the leaf by its key).
+    """
     if content_type == PKCS12:
-        pfx = pkcs12.serialize_key_and_certificates(None, key, chain[0], chain[1:] or None,
-                                                    serialization.NoEncryption())
+        if preserve_order:
+            pfx = pkcs12.serialize_key_and_certificates(None, key, None, chain, serialization.NoEncryption())
+        else:
+            pfx = pkcs12.serialize_key_and_certificates(None, key, chain[0], chain[1:] or None,
+                                                        serialization.NoEncryption())
         return base64.b64encode(pfx).decode()
     text = ""
     if key is not None:
@@ -235,6 +266,8 @@ class Imported:
     chain: list[x509.Certificate]
     """The leaf (the certificate of the key) first."""
     content_type: str
+    given: list[x509.Certificate]
+    """The chain in the order the content held it (a PFX's: its key's certificate, then the others)."""
 
 
 def load_import(value: Any, password: Any) -> Imported:
@@ -264,7 +297,7 @@ def _load_pfx(raw: bytes, password: str | None) -> Imported:
         raise BadParameter(message="Private key is not specified in the specified X.509 certificate content.")
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         raise BadParameter(message="Only RSA and EC keys are supported in a certificate.")
-    return Imported(key, _leaf_first(key, [cert, *extra]), PKCS12)
+    return Imported(key, leaf_first(key, [cert, *extra]), PKCS12, [cert, *extra])
 
 
 _KEY_BLOCK = re.compile(rb"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----", re.DOTALL)
@@ -289,10 +322,10 @@ def _load_pem(raw: bytes, password: str | None) -> Imported:
                            "the password ('pwd') is missing or wrong.") from None
     if not isinstance(key, (rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey)):
         raise BadParameter(message="Only RSA and EC keys are supported in a certificate.")
-    return Imported(key, _leaf_first(key, certs), PEM)
+    return Imported(key, leaf_first(key, certs), PEM, certs)
 
 
-def _leaf_first(key: keycrypto.PrivateKey, certs: list[x509.Certificate]) -> list[x509.Certificate]:
+def leaf_first(key: keycrypto.PrivateKey, certs: list[x509.Certificate]) -> list[x509.Certificate]:
     mine = keycrypto.public_jwk(key)
     for i, cert in enumerate(certs):
         if matches(cert, mine):
@@ -311,12 +344,37 @@ def matches(cert: x509.Certificate, public_jwk: dict[str, str]) -> bool:
 
 
 def load_x5c(items: Any) -> list[x509.Certificate]:
+    """The certificates a merge brings, in the order given.
+
+    Each entry is base64 of a DER certificate, or base64 of PEM text: a whole PEM block (one or more
+    certificates), or a PEM body without its BEGIN/END lines, which is what the SDKs send when the caller passes
+    the PEM text it has (they base64-encode the bytes they are given). Azure takes all three.
+    """
     if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
         raise BadParameter(message="The request must have an 'x5c' property: a list of base64 DER certificates.")
+    chain: list[x509.Certificate] = []
+    for item in items:
+        chain += _x5c_entry(item)
+    return chain
+
+
+def _x5c_entry(item: str) -> list[x509.Certificate]:
+    refused = BadParameter(message="The 'x5c' property must hold base64-encoded X.509 certificates (DER, or PEM "
+                           "text).")
     try:
-        return [x509.load_der_x509_certificate(base64.b64decode(i)) for i in items]
+        raw = base64.b64decode(item, validate=True)
     except ValueError:
-        raise BadParameter(message="The 'x5c' property must hold base64-encoded DER X.509 certificates.") from None
+        raise refused from None
+    try:
+        if raw.lstrip().startswith(b"-----BEGIN"):
+            return x509.load_pem_x509_certificates(raw)
+        return [x509.load_der_x509_certificate(raw)]
+    except ValueError:
+        pass
+    try:  # a PEM body: base64 text of the DER, perhaps wrapped in lines
+        return [x509.load_der_x509_certificate(base64.b64decode(b"".join(raw.split()), validate=True))]
+    except ValueError:
+        raise refused from None
 
 
 def describe(cert: x509.Certificate) -> dict[str, Any]:
@@ -324,7 +382,7 @@ def describe(cert: x509.Certificate) -> dict[str, Any]:
     sans: dict[str, list[str]] = {}
     ekus: list[str] = []
     usages: list[str] = []
-    for ext in cert.extensions:
+    for ext in _readable_extensions(cert):
         value = ext.value
         if isinstance(value, x509.SubjectAlternativeName):
             _collect_sans(value, sans)
@@ -332,10 +390,32 @@ def describe(cert: x509.Certificate) -> dict[str, Any]:
             ekus = [o.dotted_string for o in value]
         elif isinstance(value, x509.KeyUsage):
             usages = [name for name, attr in KEY_USAGES.items() if _usage_set(value, attr)]
-    start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
-    months = max(1, round((end - start).days / 30.4))
     return {"subject": format_name(cert.subject), "sans": sans, "ekus": ekus, "key_usage": usages,
-            "validity_months": months}
+            "validity_months": calendar_months(cert.not_valid_before_utc, cert.not_valid_after_utc)}
+
+
+def _readable_extensions(cert: x509.Certificate) -> x509.Extensions:
+    """The certificate's extensions, or none where `cryptography` cannot read them (a key usage of
+    decipherOnly alone, which Key Vault itself issues): the policy then records the subject and validity."""
+    try:
+        return cert.extensions
+    except ValueError:
+        return x509.Extensions([])
+
+
+def calendar_months(start: datetime, end: datetime) -> int:
+    """How many calendar months a validity spans, a part month of a day or more counting as a whole one.
+
+    Counted on the calendar, not as days / 30.4, which drifts by a month a century: a certificate valid from
+    2021-08-06 to 2121-07-13 spans 1200 months. Less than a day over is no month more, so a certificate
+    backdated by minutes, as Key Vault issues them, still counts the months it was issued for.
+    """
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, months) > end:
+        months -= 1
+    if end - add_months(start, months) >= timedelta(days=1):
+        months += 1
+    return max(1, months)
 
 
 def _collect_sans(value: x509.SubjectAlternativeName, sans: dict[str, list[str]]) -> None:

@@ -46,3 +46,9 @@ class KeyManagedByKeyVault(Forbidden):
     """Operation "{operation}" is not allowed as this object's lifetime is managed by Key Vault."""
 
     inner_code = "KeyManagedByKeyVault"
+
+
+class KeyReleaseRefused(Forbidden):
+    """Target environment attestation statement cannot be verified."""
+
+    inner_code = "AccessDenied"

@@ -8,6 +8,7 @@ from vaultlink.vault import throttle
 from vaultlink.vault.auth import Permission
 from vaultlink.vault.keys.lifecycle import KeyLifecycle
 from vaultlink.vault.keys.operations import KeyOperations
+from vaultlink.vault.keys.release import KeyRelease
 from vaultlink.vault.keys.service import Keys
 from vaultlink.vault.request import Op, Operation, Route
 
@@ -15,13 +16,13 @@ K = "Microsoft.KeyVault/vaults/keys/"
 V = "Microsoft.KeyVault/vaults/"
 
 
-def routes(keys: Keys, life: KeyLifecycle, ops: KeyOperations) -> list[Route]:
+def routes(keys: Keys, life: KeyLifecycle, ops: KeyOperations, release: KeyRelease) -> list[Route]:
     def p(name: str, action: str) -> Permission:
         return Permission("keys", name, K + action)
 
-    def both(operation_id: str, segment: str, run: Operation, need: Permission) -> list[Route]:
-        return [("POST", f"/keys/{{name}}/{{version}}/{segment}", Op(operation_id, run, need)),
-                ("POST", f"/keys/{{name}}/{segment}", Op(operation_id, run, need))]
+    def both(operation_id: str, segment: str, run: Operation, need: Permission, since: str = "7.0") -> list[Route]:
+        return [("POST", f"/keys/{{name}}/{{version}}/{segment}", Op(operation_id, run, need, since=since)),
+                ("POST", f"/keys/{{name}}/{segment}", Op(operation_id, run, need, since=since))]
 
     create, read = throttle.KEY_CREATE, p("get", "read")
     return [
@@ -55,4 +56,5 @@ def routes(keys: Keys, life: KeyLifecycle, ops: KeyOperations) -> list[Route]:
         *both("Keys_Verify", "verify", ops.verify, p("verify", "verify/action")),
         *both("Keys_WrapKey", "wrapkey", ops.wrap_key, p("wrapkey", "wrap/action")),
         *both("Keys_UnwrapKey", "unwrapkey", ops.unwrap_key, p("unwrapkey", "unwrap/action")),
+        *both("Keys_Release", "release", release.release, p("release", "release/action"), since="7.3"),
     ]

@@ -17,7 +17,7 @@ from vaultlink.vault.collection import Collection
 from vaultlink.vault.errors import BadParameter, ObjectConflict
 from vaultlink.vault.keys import crypto as keycrypto
 from vaultlink.vault.keys import rotation as keyrotation
-from vaultlink.vault.keys.errors import KeyDisabled, KeyManagedByKeyVault, KeyNotFound
+from vaultlink.vault.keys.errors import KeyManagedByKeyVault, KeyNotFound
 from vaultlink.vault.model import VaultInfo
 from vaultlink.vault.protection import Protector
 from vaultlink.vault.request import Request
@@ -111,10 +111,10 @@ class Keys:
         return keycrypto.load_private(der)
 
     def get(self, req: Request) -> tuple[int, Any]:
+        """The key's public half and attributes, disabled or not: only the cryptographic operations refuse a
+        disabled key (unlike a disabled secret, whose value is what a read returns)."""
         name = objects.check_name(req.params["name"])
         head, ver = self.version(req.vault, name, req.params.get("version", ""))
-        if not ver.body["attributes"].get("enabled", True):
-            raise KeyDisabled(operation="get")
         return 200, self.bundle(req, head.body["name"], head.body, ver.body)
 
     def listed(self, req: Request, head: Record) -> dict[str, Any] | None:
@@ -127,11 +127,8 @@ class Keys:
 
     def versions(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
-        head = self.store.get(KEY, record_key(req.vault, name))
-        if head is None:
-            raise KeyNotFound(name=name)
-        return 200, self.objects.versions(req, head, lambda r: self.item(req, head.body["name"], head.body, r.body,
-                                                                          versioned=True))
+        return 200, self.objects.versions(req, name, lambda head, r: self.item(req, head.body["name"], head.body,
+                                                                                r.body, versioned=True))
 
     # ---- writes -----------------------------------------------------------------------------------------
     def create(self, req: Request) -> tuple[int, Any]:

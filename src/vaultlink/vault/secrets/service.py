@@ -92,10 +92,8 @@ class Secrets:
 
     def versions(self, req: Request) -> tuple[int, Any]:
         name = objects.check_name(req.params["name"])
-        secret = self.store.get(SECRET, record_key(req.vault, name))
-        if secret is None:
-            raise SecretNotFound(name=name)
-        return 200, self.objects.versions(req, secret, lambda r: self.item(req, secret.body["name"], r.body, versioned=True))
+        return 200, self.objects.versions(req, name, lambda head, r: self.item(req, head.body["name"], r.body,
+                                                                                versioned=True))
 
     # ---- writes -----------------------------------------------------------------------------------------
     def set(self, req: Request) -> tuple[int, Any]:
