@@ -14,7 +14,7 @@ AZ_SHIM := $(BIN)/az
 # `make run ARGS="--proxy-port 9443 --dns-port 9053"` passes options to `vaultlink up`.
 ARGS ?=
 
-.PHONY: run test bench lint clean
+.PHONY: run test bench reliability lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ test: $(STAMP_TEST) $(AZ_SHIM)
 
 bench: $(STAMP_BENCH) $(STAMP_AZ)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/python -m bench
+
+# The reliability probes at full size (each prints one line: cases, failures); `make test` runs them small.
+reliability: $(STAMP_TEST) $(AZ_SHIM)
+	VAULTLINK_LONG=1 VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q tests/reliability
 
 lint: $(STAMP_TEST)
 	$(BIN)/pip install --quiet mypy ruff
