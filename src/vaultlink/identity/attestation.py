@@ -15,7 +15,6 @@ outlives a restart. `verify` is what the data plane asks.
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vaultlink.core import jsontext
 from vaultlink.core.clock import clock
 from vaultlink.identity.tokens import SigningKey, b64url
 
@@ -110,7 +110,7 @@ class Attestation:
         if request.method == "POST":
             body = await request.body()
             try:
-                extra = json.loads(body) if body.strip() else {}
+                extra = jsontext.loads(body) if body.strip() else {}
             except ValueError:
                 return _error(400, "InvalidRequest", "The request body is not valid JSON.")
             if not isinstance(extra, dict):
