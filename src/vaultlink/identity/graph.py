@@ -19,11 +19,12 @@ from starlette.routing import Route
 
 from vaultlink.core import errors, jsontext
 from vaultlink.core.clock import clock
+from vaultlink.identity import audiences
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graphobjects import Answer, DirectoryObjects, GraphError, entity
 from vaultlink.identity.tokens import Caller, TokenVerifier
 
-AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000")
+AUDIENCES = audiences.GRAPH
 V1 = "/v1.0"
 
 
