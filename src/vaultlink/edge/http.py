@@ -180,6 +180,9 @@ class HttpSession:
                 elif b"keep-alive" in tokens:
                     request.keep_alive = True
             elif name == b"proxy-authorization":
+                if request.proxy_authorization is not None:
+                    self._reject(request, 400, "BadRequest", "The request has more than one Proxy-Authorization header.")
+                    raise _StopParsing
                 request.proxy_authorization = value.decode("latin-1")
             elif name == b"expect":
                 expect = value.lower()

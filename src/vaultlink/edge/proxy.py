@@ -40,6 +40,7 @@ BACKLOG = 1024
 MAX_CONNECT_HEAD = 16 * 1024
 CONNECT_ESTABLISHED = b"HTTP/1.1 200 Connection Established\r\n\r\n"
 TLS_HANDSHAKE = 0x16
+DUPLICATE_CREDENTIAL = "The request has more than one Proxy-Authorization header"
 
 
 class Edge:
@@ -232,11 +233,16 @@ class _Connection(asyncio.Protocol):
         if not host:
             self._refuse(Refusal(400, "The CONNECT request names no host"))
             return
-        authorization = None
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"proxy-authorization":
-                authorization = value.strip().decode("latin-1")
+        credentials = [
+            value.strip().decode("latin-1")
+            for name, _, value in (line.partition(b":") for line in lines[1:])
+            if name.strip().lower() == b"proxy-authorization"
+        ]
+        if len(credentials) > 1:
+            # which of them names the caller is ambiguous: no location is taken from either
+            self._refuse(Refusal(400, DUPLICATE_CREDENTIAL))
+            return
+        authorization = credentials[0] if credentials else None
         location = self._edge.locate(authorization)
         if isinstance(location, Refusal):
             if accesslog.enabled():
