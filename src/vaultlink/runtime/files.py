@@ -17,7 +17,34 @@ from vaultlink.core.files import write_private
 
 STATE_FILE = "server.json"
 CREDENTIALS = "credentials.json"
-__all__ = ["CREDENTIALS", "STATE_FILE", "load_credentials", "read_state", "redact", "root_key_path", "write_private"]
+PRIVATE_UMASK = 0o077
+__all__ = ["CREDENTIALS", "STATE_FILE", "load_credentials", "make_private", "read_state", "redact", "root_key_path",
+           "write_private"]
+
+
+def make_private(data_dir: Path) -> None:
+    """The data directory and everything in it readable by its owner alone: directories 0700, files 0600.
+
+    The process's umask becomes 077, so every file made later (SQLite's database, its WAL and shared-memory
+    files, the decision log, `server.json`, az's profile) is born private; what an earlier run or another tool
+    left there (a log the shell redirected into it, files of a version before this rule) is tightened now.
+    Symbolic links are left alone (their targets are not the data directory's)."""
+    os.umask(PRIVATE_UMASK)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for root, dirs, names in os.walk(data_dir):
+        here = Path(root)
+        _chmod(here, 0o700)
+        for name in names:
+            _chmod(here / name, 0o600)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        if not path.is_symlink():
+            os.chmod(path, mode)
+    except FileNotFoundError:
+        pass  # removed meanwhile (a SQLite journal)
 
 
 def read_state(data_dir: Path) -> dict[str, Any] | None:
