@@ -119,7 +119,7 @@ class Server:
                                    data / "dns-addresses.json")
         self.edge = Edge(
             ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
-            max_body_bytes=config.max_body_bytes,
+            max_body_bytes=config.max_body_bytes, head_timeout=config.head_timeout, body_timeout=config.body_timeout,
         )
 
     def _sealed_key(self, name: str) -> Callable[[], SigningKey]:
