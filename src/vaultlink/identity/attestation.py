@@ -28,7 +28,7 @@ from starlette.routing import Route
 
 from vaultlink.core import jsontext
 from vaultlink.core.clock import clock
-from vaultlink.identity.tokens import SigningKey, b64url
+from vaultlink.identity.tokens import SigningKey, b64url, numeric_date
 
 SUFFIX = ".attest.azure.net"
 TOKEN_LIFETIME = 8 * 3600
@@ -77,9 +77,12 @@ class Attestation:
         if not isinstance(claims["iss"], str) or not is_provider(claims["iss"]):
             raise AttestationRefused(f"the token's issuer {claims['iss']!r} is not an attestation provider")
         now = clock.now()
-        if float(claims["exp"]) <= now:
+        exp, nbf = numeric_date(claims["exp"]), claims.get("nbf")
+        if exp is None or (nbf is not None and numeric_date(nbf) is None):
+            raise AttestationRefused("the token's exp and nbf must be whole seconds since the epoch")
+        if exp <= now:
             raise AttestationRefused("the token has expired")
-        if claims.get("nbf") is not None and float(claims["nbf"]) > now + 300:
+        if nbf is not None and nbf > now + 300:
             raise AttestationRefused("the token is not valid yet")
         return claims
 

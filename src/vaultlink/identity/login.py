@@ -25,7 +25,7 @@ from vaultlink.identity import audiences
 from vaultlink.identity.authorize import AuthorizationCodes, GrantError, SignInError
 from vaultlink.identity.directory import CLI_CLIENT_ID, Directory, Principal, app_principal, user_principal
 from vaultlink.identity.signin import SignInPages
-from vaultlink.identity.tokens import TokenIssuer, client_info, resource_from_scope
+from vaultlink.identity.tokens import TokenIssuer, client_info, numeric_date, resource_from_scope
 
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
 REFRESH_LIFETIME = 90 * 24 * 3600
@@ -304,7 +304,10 @@ class Login:
             )
         except jwt.PyJWTError:
             raise AADError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.") from None
-        if float(claims["exp"]) < clock.now():
+        exp = numeric_date(claims.get("exp"))
+        if exp is None:
+            raise AADError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+        if exp < clock.now():
             raise AADError(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.")
         user = self.directory.user(str(claims["upn"]))
         if user is None:

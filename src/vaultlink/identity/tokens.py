@@ -249,11 +249,17 @@ class TokenVerifier:
         )
 
 
-def _timestamp(claims: dict[str, Any], name: str) -> int:
-    """A NumericDate claim (RFC 7519 section 2) as Entra writes them: a whole number of seconds. Strings,
-    booleans, fractions and numbers past any date a clock reaches are refused, not coerced."""
-    value = claims[name]
+def numeric_date(value: Any) -> int | None:
+    """A NumericDate claim (RFC 7519 section 2) as Entra writes them, a whole number of seconds; None for
+    strings, booleans, fractions and numbers past any date a clock reaches (refused, not coerced)."""
     if type(value) is not int or not 0 <= value < LATEST_DATE:
+        return None
+    return value
+
+
+def _timestamp(claims: dict[str, Any], name: str) -> int:
+    value = numeric_date(claims[name])
+    if value is None:
         raise errors.InvalidAuthenticationToken()
     return value
 
