@@ -25,8 +25,9 @@ def modes(data_dir: Path) -> dict[str, int]:
 
 
 def loose(data_dir: Path) -> dict[str, str]:
+    """What others than the owner may touch, and what vaultlink made other than 0600 (a directory, 0700)."""
     return {name: oct(mode) for name, mode in modes(data_dir).items()
-            if mode != (0o700 if name.endswith("/") else 0o600)}
+            if mode & 0o077 or (name != "old/run.sh" and mode != (0o700 if name.endswith("/") else 0o600))}
 
 
 def test_every_file_is_the_owners_alone(tmp_path: Path) -> None:
@@ -36,6 +37,8 @@ def test_every_file_is_the_owners_alone(tmp_path: Path) -> None:
     (data_dir / "old").chmod(0o777)
     (data_dir / "old" / "notes.txt").write_text("left by an earlier run")
     (data_dir / "old" / "notes.txt").chmod(0o666)
+    (data_dir / "old" / "run.sh").write_text("#!/bin/sh\n")
+    (data_dir / "old" / "run.sh").chmod(0o755)  # loses others' bits, keeps its owner's
     running = start(data_dir)
     try:
         environ = dict(os.environ)
@@ -51,6 +54,7 @@ def test_every_file_is_the_owners_alone(tmp_path: Path) -> None:
             assert {"vaultlink.db", "vaultlink.db-wal", "vaultlink.db-shm"} <= set(listed)
         assert {"credentials.json", "server.json", "old/notes.txt", "server.log"} <= set(listed)
         assert loose(data_dir) == {}
+        assert modes(data_dir)["old/run.sh"] == 0o700
         running.restart()
         assert loose(data_dir) == {}
     finally:
