@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.clients.keyvaults import make_vault, vault_url
-from tests.reliability.conftest import Probe
+from tests.reliability.conftest import Probe, size
 from tests.vaultlink_process import Running, start
 
 ARM = "https://management.core.windows.net/"
@@ -194,18 +194,20 @@ def test_forged_tokens(server: Running, probe: Probe) -> None:
         "arm": (ARM, f"https://management.azure.com/subscriptions/{sub}/resourcegroups?api-version=2025-04-01"),
         "data plane": (VAULT, f"{vault_url(vault)}/secrets?api-version=7.5"),
     }
-    table = kinds(server)
-    assert len(table) >= 36
     key = real_key(server)
-    for plane, (audience, url) in targets.items():
-        claims = genuine_claims(server, audience)
-        genuine = jwt.encode(claims, key, algorithm="RS256")
-        answer = session.get(url, headers={"Authorization": f"Bearer {genuine}"}, timeout=10)
-        assert answer.status_code == 200, f"{plane}: the genuine token was refused: {answer.text}"
-        for kind, forge in table.items():
-            token = forge(dict(claims))
-            r = session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
-            failure = None if r.status_code == 401 else f"{plane} / {kind}: {r.status_code} {r.text[:160]}"
-            probe.case(failure)
+    rounds = size(1, 10)  # each round forges anew: fresh keys, fresh times
+    for _ in range(rounds):
+        table = kinds(server)
+        assert len(table) >= 36
+        for plane, (audience, url) in targets.items():
+            claims = genuine_claims(server, audience)
+            genuine = jwt.encode(claims, key, algorithm="RS256")
+            answer = session.get(url, headers={"Authorization": f"Bearer {genuine}"}, timeout=10)
+            assert answer.status_code == 200, f"{plane}: the genuine token was refused: {answer.text}"
+            for kind, forge in table.items():
+                token = forge(dict(claims))
+                r = session.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                failure = None if r.status_code == 401 else f"{plane} / {kind}: {r.status_code} {r.text[:160]}"
+                probe.case(failure)
     probe.figures["kinds"] = len(table)
     assert not probe.failures, probe.failures
