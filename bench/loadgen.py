@@ -38,6 +38,9 @@ class Target:
     """Trust this CA (and verify the certificate); None: verify nothing."""
     proxy_authorization: str | None = None
     """Sent as Proxy-Authorization with the CONNECT (a machine's credential from `vaultlink env --vm`)."""
+    method: str = "GET"
+    body: bytes = b""
+    """Sent with every request (with its Content-Length), for write benchmarks."""
 
 
 @dataclass
@@ -175,10 +178,12 @@ class _Run:
 
 
 def _request(target: Target) -> bytes:
-    lines = [f"GET {target.path} HTTP/1.1", f"Host: {target.server_name}", "Accept: application/json",
+    lines = [f"{target.method} {target.path} HTTP/1.1", f"Host: {target.server_name}", "Accept: application/json",
              "Connection: keep-alive"]
+    if target.body or target.method not in ("GET", "HEAD"):
+        lines += ["Content-Type: application/json", f"Content-Length: {len(target.body)}"]
     lines += [f"{name}: {value}" for name, value in target.headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + target.body
 
 
 def _client_context(target: Target) -> ssl.SSLContext:

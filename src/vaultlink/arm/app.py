@@ -20,6 +20,7 @@ from vaultlink.arm.dispatch import Call, Reply, Route, RouteTable
 from vaultlink.core import errors, web
 from vaultlink.core.asgi import Receive, Scope, Send
 from vaultlink.core.ids import ResourceId
+from vaultlink.identity import audiences
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import Caller, TokenVerifier
@@ -28,12 +29,7 @@ from vaultlink.network.location import INTERNET
 
 log = logging.getLogger("vaultlink.arm")
 
-ARM_AUDIENCES = (
-    "https://management.core.windows.net/",
-    "https://management.core.windows.net",
-    "https://management.azure.com/",
-    "https://management.azure.com",
-)
+ARM_AUDIENCES = audiences.ARM
 
 
 class ArmApp:

@@ -3,13 +3,12 @@ namespace whose api-versions apply, and the RBAC action it needs."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from vaultlink.core import errors
+from vaultlink.core import errors, jsontext
 from vaultlink.core.paths import PathTable
 from vaultlink.identity.tokens import Caller
 from vaultlink.network.location import INTERNET, Location
@@ -36,7 +35,7 @@ class Call:
         if not self.body.strip():
             raise errors.InvalidRequestContent("The request content was invalid and could not be deserialized: 'The request body is empty.'")
         try:
-            value = json.loads(self.body)
+            value = jsontext.loads(self.body)
         except (ValueError, UnicodeDecodeError) as e:
             raise errors.InvalidRequestContent(detail=str(e).replace("'", "")) from None
         if not isinstance(value, dict):

@@ -77,11 +77,16 @@ def main() -> None:
 @click.option("--unreachable", type=click.Choice([UNREACHABLE_504, UNREACHABLE_TIMEOUT]), default=UNREACHABLE_504,
               show_default=True, help="A connection to an address nobody holds: answered 504 at once, or held open "
                                       "until the client's own timeout fires.")
+@click.option("--head-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a request's line and headers may take; a slower client gets 408 and is disconnected.")
+@click.option("--body-timeout", default=60.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              help="Seconds a request's body may take after its head; a slower client gets 408 and is disconnected.")
 @click.option("-v", "--verbose", is_flag=True,
               help="Log one line per request: method, host, path, api-version, status, the caller's location, "
                    "duration and request id (never bodies, headers or tokens).")
 def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, async_operations: bool, verbose: bool,
-       throttle: bool = False, unreachable: str = UNREACHABLE_504) -> None:
+       throttle: bool = False, unreachable: str = UNREACHABLE_504, head_timeout: float = 60.0,
+       body_timeout: float = 60.0) -> None:
     """Start vaultlink in the foreground (Ctrl-C stops it).
 
     At each start az's profile in the data directory (AZURE_CONFIG_DIR in `vaultlink env`) is signed in as the
@@ -92,7 +97,8 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
     from vaultlink.store.urls import StoreUrlError, parse_store_url
 
     config = Config(data_dir=data_dir, store_url=store_url, proxy_port=proxy_port, dns_port=dns_port,
-                    async_operations=async_operations, throttle=throttle, unreachable=unreachable)
+                    async_operations=async_operations, throttle=throttle, unreachable=unreachable,
+                    head_timeout=head_timeout, body_timeout=body_timeout)
     try:
         store = parse_store_url(config.effective_store_url)
     except StoreUrlError as e:

@@ -21,6 +21,10 @@ class Config:
     async_operations: bool = False
     """When set, long-running ARM operations answer 201/202 with Azure-AsyncOperation and Location headers."""
     max_body_bytes: int = 4 * 1024 * 1024
+    head_timeout: float = 60.0
+    """Seconds a request's line and headers may take (from a connection's first byte, for its first request)."""
+    body_timeout: float = 60.0
+    """Seconds a request's body may take after its head."""
     throttle: bool = False
     """When set, the data plane enforces Azure's per-vault request limits (429 Throttled)."""
     unreachable: str = UNREACHABLE_504

@@ -81,6 +81,8 @@ class _Tcp(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.loop = asyncio.get_running_loop()
         self.last = self.loop.time()
+        self.begun: float | None = None
+        """When the message now arriving began: it must be whole within the idle time, however it trickles in."""
         self.idle: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -94,7 +96,8 @@ class _Tcp(asyncio.Protocol):
             self.idle.cancel()
 
     def _check_idle(self) -> None:
-        left = self.last + self.listener.idle - self.loop.time()
+        deadline = self.last if self.begun is None else min(self.last, self.begun)
+        left = deadline + self.listener.idle - self.loop.time()
         if left > 0:
             self.idle = self.loop.call_later(left, self._check_idle)
         elif self.transport is not None:
@@ -120,6 +123,10 @@ class _Tcp(asyncio.Protocol):
                 self.close()
                 return
             replies.append(len(reply).to_bytes(2, "big") + reply)
+        if not buffer:
+            self.begun = None
+        elif self.begun is None or replies:
+            self.begun = self.last  # a new message has begun
         if replies and self.transport is not None:
             self.transport.write(b"".join(replies))
 

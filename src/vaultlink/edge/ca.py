@@ -79,7 +79,7 @@ class CertificateAuthority:
                 raise ValueError(f"{cert_path} does not belong to the key {key_path}")
         else:
             certificate = _ca_certificate(key)
-            _write_atomically(cert_path, certificate.public_bytes(serialization.Encoding.PEM), 0o644)
+            _write_private(cert_path, certificate.public_bytes(serialization.Encoding.PEM))
             log.info("made a new certificate authority in %s", cert_path)
         return cls(key, certificate, cert_path)
 

@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from urllib.parse import unquote
 
 import httptools
@@ -30,6 +31,12 @@ MAX_PIPELINED = 32
 """Complete requests waiting behind the one being served before the edge stops reading from the client."""
 MAX_HEAD_BYTES = 64 * 1024
 """The request line and headers together; more is answered with 431."""
+HEAD_TIMEOUT = 60.0
+"""Seconds a request's line and headers may take from their first byte to their last: a deadline for the whole
+head, so a client trickling a byte at a time cannot hold a connection (nginx's client_header_timeout)."""
+BODY_TIMEOUT = 60.0
+"""Seconds a request's body may take after its head (the whole body, not each read: a trickle cannot hold the
+connection either; at the 4 MiB limit that is 70 KB/s, far below any loopback client)."""
 LINGER_SECONDS = 2.0
 """After refusing a request that is too large, the edge ends its side of the connection but keeps reading
 (and dropping) what the client is still sending for a while, so the client reads the 413 or 431 instead of
@@ -49,12 +56,21 @@ class HttpSession:
         scheme: str,
         client: tuple[str, int],
         max_body_bytes: int,
+        head_timeout: float = HEAD_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
+        on_head: Callable[[], None] | None = None,
     ) -> None:
         self._pipe = pipe
         self._dispatch = dispatch
         self._scheme = scheme
         self._client = client
         self._max_body = max_body_bytes
+        self._head_timeout = head_timeout
+        self._body_timeout = body_timeout
+        self._on_head = on_head
+        """Called when a request's head is complete (the connection's first-head deadline ends there)."""
+        self._deadline: asyncio.TimerHandle | None = None
+        """The running head or body deadline of the request being parsed."""
         self._loop = asyncio.get_running_loop()
         self._parser = httptools.HttpRequestParser(self)
         self._queue: deque[Request] = deque()
@@ -124,6 +140,7 @@ class HttpSession:
         self._closed = True
         self._closing = True
         self._discarding = True
+        self._cancel_deadline()
         if self._linger_handle is not None:
             self._linger_handle.cancel()
         if self._disconnected is not None and not self._disconnected.done():
@@ -140,6 +157,7 @@ class HttpSession:
     # ---- the parser's callbacks (httptools calls them by name) -------------------------------------------
 
     def on_message_begin(self) -> None:
+        self._set_deadline(self._head_timeout, "head")
         self._parsing = True
         self._head_size = 0
         self._url = b""
@@ -165,6 +183,9 @@ class HttpSession:
             parser.get_method().decode("ascii"), parser.get_http_version(), self._url, self._headers
         )
         self._current = request
+        self._set_deadline(self._body_timeout, "body")
+        if self._on_head is not None:
+            self._on_head()
         host_header = b""
         content_length = -1
         expect = b""
@@ -180,6 +201,9 @@ class HttpSession:
                 elif b"keep-alive" in tokens:
                     request.keep_alive = True
             elif name == b"proxy-authorization":
+                if request.proxy_authorization is not None:
+                    self._reject(request, 400, "BadRequest", "The request has more than one Proxy-Authorization header.")
+                    raise _StopParsing
                 request.proxy_authorization = value.decode("latin-1")
             elif name == b"expect":
                 expect = value.lower()
@@ -208,6 +232,7 @@ class HttpSession:
             raise _StopParsing
 
     def on_message_complete(self) -> None:
+        self._cancel_deadline()
         request = self._current
         self._current = None
         self._parsing = False
@@ -223,6 +248,35 @@ class HttpSession:
         elif len(self._queue) >= MAX_PIPELINED and not self._reading_paused:
             self._reading_paused = True
             self._pipe.pause_reading()
+
+    # ---- deadlines ---------------------------------------------------------------------------------------
+
+    def _set_deadline(self, seconds: float, part: str) -> None:
+        self._cancel_deadline()
+        self._deadline = self._loop.call_later(seconds, self.time_out, part)
+
+    def _cancel_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    @property
+    def receiving(self) -> bool:
+        """A request has begun to arrive and is not complete."""
+        return self._parsing
+
+    def time_out(self, part: str = "head") -> None:
+        """The request being received missed its deadline: 408 once the ones before it are answered, then close."""
+        self._deadline = None
+        if self._discarding or not self._parsing:
+            return
+        seconds = self._head_timeout if part == "head" else self._body_timeout
+        what = "its line and headers" if part == "head" else "its body"
+        log.info("request from %s:%d timed out waiting for %s", *self._client, what)
+        request = self._current or Request("GET", "1.1", b"", [])
+        self._parsing = False
+        self._reject(request, 408, "RequestTimeout",
+                     f"The request did not send {what} within {seconds:g} seconds; the connection is closed.")
 
     # ---- serving, in order ------------------------------------------------------------------------------
 

@@ -26,7 +26,7 @@ from typing import Any, Self, cast
 from vaultlink.edge import accesslog
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import Locate, Refusal, Route
-from vaultlink.edge.http import HttpSession, split_authority
+from vaultlink.edge.http import BODY_TIMEOUT, HEAD_TIMEOUT, HttpSession, split_authority
 from vaultlink.edge.request import Dispatch, Request, Target
 from vaultlink.edge.response import PROXY_AUTHENTICATE
 from vaultlink.edge.tls import TlsLayer
@@ -40,6 +40,7 @@ BACKLOG = 1024
 MAX_CONNECT_HEAD = 16 * 1024
 CONNECT_ESTABLISHED = b"HTTP/1.1 200 Connection Established\r\n\r\n"
 TLS_HANDSHAKE = 0x16
+DUPLICATE_CREDENTIAL = "The request has more than one Proxy-Authorization header"
 
 
 class Edge:
@@ -55,6 +56,8 @@ class Edge:
         port: int = 0,
         max_body_bytes: int = 4 * 1024 * 1024,
         idle_timeout: float = 300.0,
+        head_timeout: float = HEAD_TIMEOUT,
+        body_timeout: float = BODY_TIMEOUT,
     ) -> None:
         self.ca = ca
         self.route = route
@@ -62,6 +65,11 @@ class Edge:
         self.max_body_bytes = max_body_bytes
         self.idle_timeout = idle_timeout
         """Seconds a connection may sit with no request in flight and no byte received before it is closed."""
+        self.head_timeout = head_timeout
+        """Seconds from a connection's first byte to its first complete request head (past a CONNECT and the TLS
+        handshake when it tunnels), and from any later request's first byte to the end of its head."""
+        self.body_timeout = body_timeout
+        """Seconds a request's body may take after its head."""
         self._host = host
         self._port = port
         self._server: asyncio.Server | None = None
@@ -115,6 +123,7 @@ class _Connection(asyncio.Protocol):
         self._receive = self._sniff
         self._heard = False
         self._idle_handle: asyncio.TimerHandle | None = None
+        self._head_handle: asyncio.TimerHandle | None = None
         self._internet: Location | Refusal | None = None
         self._targets: dict[tuple[str, int | None], Target] = {}
         self._socket: socket.socket | None = None
@@ -130,7 +139,9 @@ class _Connection(asyncio.Protocol):
         self._socket = _own_socket(transport.get_extra_info("socket"))
         self._quickack()
         self._edge._connections.add(self)
-        self._idle_handle = asyncio.get_running_loop().call_later(self._edge.idle_timeout, self._check_idle)
+        loop = asyncio.get_running_loop()
+        self._idle_handle = loop.call_later(self._edge.idle_timeout, self._check_idle)
+        self._head_handle = loop.call_later(self._edge.head_timeout, self._first_head_timed_out)
 
     def _quickack(self) -> None:
         """Acknowledge at once. A client that writes a request's head and body separately without
@@ -174,6 +185,7 @@ class _Connection(asyncio.Protocol):
         self._drop_socket()
         if self._idle_handle is not None:
             self._idle_handle.cancel()
+        self._first_head_arrived()
         if self._session is not None:
             self._session.connection_lost()
         self._receive = self._ignore
@@ -217,6 +229,9 @@ class _Connection(asyncio.Protocol):
                 scheme="http",
                 client=self._client,
                 max_body_bytes=self._edge.max_body_bytes,
+                head_timeout=self._edge.head_timeout,
+                body_timeout=self._edge.body_timeout,
+                on_head=self._first_head_arrived,
             )
             self._session = session
             self._receive = session.feed
@@ -232,11 +247,16 @@ class _Connection(asyncio.Protocol):
         if not host:
             self._refuse(Refusal(400, "The CONNECT request names no host"))
             return
-        authorization = None
-        for line in lines[1:]:
-            name, _, value = line.partition(b":")
-            if name.strip().lower() == b"proxy-authorization":
-                authorization = value.strip().decode("latin-1")
+        credentials = [
+            value.strip().decode("latin-1")
+            for name, _, value in (line.partition(b":") for line in lines[1:])
+            if name.strip().lower() == b"proxy-authorization"
+        ]
+        if len(credentials) > 1:
+            # which of them names the caller is ambiguous: no location is taken from either
+            self._refuse(Refusal(400, DUPLICATE_CREDENTIAL))
+            return
+        authorization = credentials[0] if credentials else None
         location = self._edge.locate(authorization)
         if isinstance(location, Refusal):
             if accesslog.enabled():
@@ -245,6 +265,7 @@ class _Connection(asyncio.Protocol):
             return
         served = self._edge.route(host, location)
         if isinstance(served, Refusal) and served.unanswered:
+            self._first_head_arrived()  # held open on purpose, as a dial to nowhere would be
             log.info("CONNECT %s from %s left unanswered: %s", host, location.describe(), served.reason)
             self._receive = self._ignore  # the idle check closes it, if the client never gives up
             return
@@ -261,6 +282,31 @@ class _Connection(asyncio.Protocol):
         self._start_tls(context, lambda request: target)
         if rest:
             self._receive_tls(rest)
+
+    # ---- the first head's deadline ----------------------------------------------------------------------
+
+    def _first_head_arrived(self) -> None:
+        handle, self._head_handle = self._head_handle, None
+        if handle is not None:
+            handle.cancel()
+
+    def _first_head_timed_out(self) -> None:
+        """No complete request head within the head timeout of connecting: 408 where HTTP can still be spoken
+        (before a CONNECT's head is whole, or inside the tunnel mid-request), else (mid-handshake) close."""
+        self._head_handle = None
+        transport = self._transport
+        if transport is None or transport.is_closing():
+            return
+        seconds = f"{self._edge.head_timeout:g}"
+        log.info("connection from %s:%d sent no complete request head within %s s", *self._client, seconds)
+        session = self._session
+        if session is None:
+            self._refuse(Refusal(408, f"Request Timeout: no complete request head within {seconds} seconds"))
+        elif session.receiving:
+            session.time_out("head")
+        else:
+            self._receive = self._ignore
+            transport.close()
 
     def _refuse(self, refusal: Refusal) -> None:
         """Answer the connection's only request with a refusal, and close."""
@@ -281,7 +327,9 @@ class _Connection(asyncio.Protocol):
         assert self._transport is not None
         self._tls = TlsLayer(self._transport, context)
         self._session = HttpSession(
-            self._tls, dispatch, scheme="https", client=self._client, max_body_bytes=self._edge.max_body_bytes
+            self._tls, dispatch, scheme="https", client=self._client, max_body_bytes=self._edge.max_body_bytes,
+            head_timeout=self._edge.head_timeout, body_timeout=self._edge.body_timeout,
+            on_head=self._first_head_arrived,
         )
         self._receive = self._receive_tls
 

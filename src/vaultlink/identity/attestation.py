@@ -15,7 +15,6 @@ outlives a restart. `verify` is what the data plane asks.
 from __future__ import annotations
 
 import base64
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,8 +26,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vaultlink.core import jsontext
 from vaultlink.core.clock import clock
-from vaultlink.identity.tokens import SigningKey, b64url
+from vaultlink.identity.tokens import SigningKey, b64url, numeric_date
 
 SUFFIX = ".attest.azure.net"
 TOKEN_LIFETIME = 8 * 3600
@@ -77,9 +77,12 @@ class Attestation:
         if not isinstance(claims["iss"], str) or not is_provider(claims["iss"]):
             raise AttestationRefused(f"the token's issuer {claims['iss']!r} is not an attestation provider")
         now = clock.now()
-        if float(claims["exp"]) <= now:
+        exp, nbf = numeric_date(claims["exp"]), claims.get("nbf")
+        if exp is None or (nbf is not None and numeric_date(nbf) is None):
+            raise AttestationRefused("the token's exp and nbf must be whole seconds since the epoch")
+        if exp <= now:
             raise AttestationRefused("the token has expired")
-        if claims.get("nbf") is not None and float(claims["nbf"]) > now + 300:
+        if nbf is not None and nbf > now + 300:
             raise AttestationRefused("the token is not valid yet")
         return claims
 
@@ -110,7 +113,7 @@ class Attestation:
         if request.method == "POST":
             body = await request.body()
             try:
-                extra = json.loads(body) if body.strip() else {}
+                extra = jsontext.loads(body) if body.strip() else {}
             except ValueError:
                 return _error(400, "InvalidRequest", "The request body is not valid JSON.")
             if not isinstance(extra, dict):

@@ -8,7 +8,6 @@ Every failure answers in Graph's error shape: `{"error": {"code", "message", "in
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -18,13 +17,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from vaultlink.core import errors
+from vaultlink.core import errors, jsontext
 from vaultlink.core.clock import clock
+from vaultlink.identity import audiences
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graphobjects import Answer, DirectoryObjects, GraphError, entity
 from vaultlink.identity.tokens import Caller, TokenVerifier
 
-AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.com/", "00000003-0000-0000-c000-000000000000")
+AUDIENCES = audiences.GRAPH
 V1 = "/v1.0"
 
 
@@ -95,7 +95,7 @@ class Graph:
                 return graph_error(401, "InvalidAuthenticationToken", e.message, request)
             raw = await request.body()
             try:
-                body = json.loads(raw) if raw.strip() else {}
+                body = jsontext.loads(raw) if raw.strip() else {}
             except ValueError:
                 return graph_error(400, "BadRequest", "Unable to read JSON request payload. Please ensure Content-Type "
                                    "header is set and payload is of valid JSON format.", request)

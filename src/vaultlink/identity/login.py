@@ -21,10 +21,11 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from vaultlink.core.clock import clock
+from vaultlink.identity import audiences
 from vaultlink.identity.authorize import AuthorizationCodes, GrantError, SignInError
 from vaultlink.identity.directory import CLI_CLIENT_ID, Directory, Principal, app_principal, user_principal
 from vaultlink.identity.signin import SignInPages
-from vaultlink.identity.tokens import TokenIssuer, client_info, resource_from_scope
+from vaultlink.identity.tokens import TokenIssuer, client_info, numeric_date, resource_from_scope
 
 OIDC_SCOPES = {"openid", "profile", "offline_access", "email"}
 REFRESH_LIFETIME = 90 * 24 * 3600
@@ -60,6 +61,17 @@ def tenant_not_found(name: str) -> AADError:
         f"Tenant '{name}' not found. Check to make sure you have the correct tenant ID and are signing into the "
         "correct cloud. Check with your subscription administrator, this may happen if there are no active "
         "subscriptions for the tenant.",
+    )
+
+
+def resource_not_found(resource: str, tenant: str) -> AADError:
+    return AADError(
+        400,
+        "invalid_resource",
+        500011,
+        f"The resource principal named {resource} was not found in the tenant named {tenant}. This can happen if "
+        "the application has not been installed by the administrator of the tenant or consented to by any user "
+        "in the tenant. You might have sent your authentication request to the wrong tenant.",
     )
 
 
@@ -292,7 +304,10 @@ class Login:
             )
         except jwt.PyJWTError:
             raise AADError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.") from None
-        if float(claims["exp"]) < clock.now():
+        exp = numeric_date(claims.get("exp"))
+        if exp is None:
+            raise AADError(400, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.")
+        if exp < clock.now():
             raise AADError(400, "invalid_grant", 700082, "The refresh token has expired due to inactivity.")
         user = self.directory.user(str(claims["upn"]))
         if user is None:
@@ -343,7 +358,7 @@ class Login:
                 400, "invalid_scope", 70011,
                 "The provided request must include a 'scope' input parameter.",
             )
-        audience = resource_from_scope(resource_scopes)
+        audience = self._owned_resource(resource_from_scope(resource_scopes), principal.tenant_id)
         token, lifetime = self.issuer.access_token(
             tenant_id=principal.tenant_id,
             object_id=principal.object_id,
@@ -376,6 +391,17 @@ class Login:
             body["client_info"] = client_info(principal.object_id, principal.tenant_id)
         return JSONResponse(body)
 
+    def _owned_resource(self, resource: str, tenant_id: str) -> str:
+        """The audience of a token for `resource`; AADSTS500011 for a resource no service of vaultlink's owns."""
+        audience = audiences.owned(resource)
+        if audience is None:
+            raise resource_not_found(resource, self._tenant_name(tenant_id))
+        return audience
+
+    def _tenant_name(self, tenant_id: str) -> str:
+        tenant = self.directory.tenant(tenant_id)
+        return str(tenant.get("displayName") or tenant_id) if tenant else tenant_id
+
     # ---- managed identity -------------------------------------------------------------------------------
     async def managed_identity_token(self, request: Request) -> Response:
         header = request.headers.get("x-identity-header", "")
@@ -399,9 +425,15 @@ class Login:
         if not resource:
             return JSONResponse({"statusCode": 400, "message": "The resource parameter is required."}, status_code=400)
         principal = app_principal(identity)
+        try:
+            audience = self._owned_resource(resource, principal.tenant_id)
+        except AADError as e:
+            # the App Service identity endpoint's own error shape, Entra's refusal as its message
+            return JSONResponse({"statusCode": e.status, "message": f"AADSTS{e.number}: {e.description}",
+                                 "correlationId": str(uuid.uuid4())}, status_code=e.status)
         token, lifetime = self.issuer.access_token(
             tenant_id=principal.tenant_id, object_id=principal.object_id, app_id=principal.app_id,
-            audience=resource, kind="app", name=principal.display_name,
+            audience=audience, kind="app", name=principal.display_name,
         )
         return JSONResponse(
             {

@@ -26,6 +26,13 @@ from vaultlink.core import errors
 from vaultlink.core.clock import clock
 
 TOKEN_LIFETIME = 3600
+MAX_LIFETIME = 24 * 3600
+"""The longest an access token may live (exp - iat): Entra's configurable token lifetime policy allows
+access tokens of at most one day, so no token Entra issues is valid longer."""
+CLOCK_SKEW = 300
+"""Seconds a token's nbf or iat may lie ahead of our clock (the skew Entra's own validators allow)."""
+LATEST_DATE = 253402300800
+"""9999-12-31T23:59:59Z + 1 s: a NumericDate past it cannot be a real time."""
 
 
 def b64url(data: bytes) -> str:
@@ -192,7 +199,7 @@ class TokenVerifier:
     def verify(self, authorization: str | None, audiences: tuple[str, ...]) -> Caller:
         if authorization:
             known = self._verified.get((authorization, audiences))
-            if known is not None and float(known.claims["exp"]) > clock.now():
+            if known is not None and known.claims["exp"] > clock.now():
                 return known
         caller = self._verify(authorization, audiences)
         if len(self._verified) >= self.CACHE_LIMIT:
@@ -211,13 +218,21 @@ class TokenVerifier:
                 token.strip(),
                 self.key.public_key,
                 algorithms=["RS256"],
-                options={"verify_exp": False, "verify_aud": False, "verify_iss": False, "require": ["exp", "iss", "aud", "tid"]},
+                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False, "verify_aud": False,
+                         "verify_iss": False, "require": ["exp", "nbf", "iat", "iss", "aud", "tid"]},
             )
         except jwt.PyJWTError:
             raise errors.InvalidAuthenticationToken() from None
         now = clock.now()
-        if float(claims["exp"]) <= now:
-            raise errors.ExpiredAuthenticationToken(expired=_utc(float(claims["exp"])), now=_utc(now))
+        exp, nbf, iat = (_timestamp(claims, name) for name in ("exp", "nbf", "iat"))
+        if exp <= now:
+            raise errors.ExpiredAuthenticationToken(expired=_utc(exp), now=_utc(now))
+        if nbf > now + CLOCK_SKEW or iat > now + CLOCK_SKEW or not nbf <= exp or not iat < exp:
+            raise errors.InvalidAuthenticationToken()
+        if exp - iat > MAX_LIFETIME:
+            raise errors.InvalidAuthenticationToken()
+        if not isinstance(claims["aud"], str) or not isinstance(claims["iss"], str) or not isinstance(claims["tid"], str):
+            raise errors.InvalidAuthenticationToken()
         if claims["aud"] not in audiences:
             allowed = ",".join(f"'{a}'" for a in audiences)
             raise errors.InvalidAuthenticationTokenAudience(audience=claims["aud"], allowed=allowed)
@@ -232,6 +247,21 @@ class TokenVerifier:
             name=str(claims.get("upn") or claims.get("name") or ""),
             claims=claims,
         )
+
+
+def numeric_date(value: Any) -> int | None:
+    """A NumericDate claim (RFC 7519 section 2) as Entra writes them, a whole number of seconds; None for
+    strings, booleans, fractions and numbers past any date a clock reaches (refused, not coerced)."""
+    if type(value) is not int or not 0 <= value < LATEST_DATE:
+        return None
+    return value
+
+
+def _timestamp(claims: dict[str, Any], name: str) -> int:
+    value = numeric_date(claims[name])
+    if value is None:
+        raise errors.InvalidAuthenticationToken()
+    return value
 
 
 def _utc(ts: float) -> str:

@@ -17,7 +17,39 @@ from vaultlink.core.files import write_private
 
 STATE_FILE = "server.json"
 CREDENTIALS = "credentials.json"
-__all__ = ["CREDENTIALS", "STATE_FILE", "load_credentials", "read_state", "redact", "root_key_path", "write_private"]
+PRIVATE_UMASK = 0o077
+__all__ = ["CREDENTIALS", "STATE_FILE", "load_credentials", "make_private", "read_state", "redact", "root_key_path",
+           "write_private"]
+
+
+def make_private(data_dir: Path) -> None:
+    """The data directory and everything in it readable by its owner alone: directories 0700, files 0600.
+
+    The process's umask becomes 077, so every file made later (SQLite's database, its WAL and shared-memory
+    files, the decision log, `server.json`, az's profile) is born private; what an earlier run or another tool
+    left there (a log the shell redirected into it, files of a version before this rule) loses its group's and
+    others' permissions now. Only those are taken away (a 0644 file becomes 0600, a 0755 directory 0700), never
+    the owner's, so a data directory pointed at a folder with other things in it breaks nothing of theirs.
+    Symbolic links are left alone (their targets are not the data directory's)."""
+    os.umask(PRIVATE_UMASK)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    for root, dirs, names in os.walk(data_dir):
+        here = Path(root)
+        _tighten(here)
+        for name in names:
+            _tighten(here / name)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+
+
+def _tighten(path: Path) -> None:
+    try:
+        if path.is_symlink():
+            return
+        mode = path.stat().st_mode
+        if mode & 0o077:
+            os.chmod(path, mode & 0o7700)
+    except FileNotFoundError:
+        pass  # removed meanwhile (a SQLite journal)
 
 
 def read_state(data_dir: Path) -> dict[str, Any] | None:

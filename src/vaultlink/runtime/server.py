@@ -39,7 +39,7 @@ from vaultlink.network.location import Location
 from vaultlink.portal import Portal, loopback_site, resolver
 from vaultlink.runtime import azcli, bootstrap, hosts
 from vaultlink.runtime.arrivals import Arrivals
-from vaultlink.runtime.files import STATE_FILE, read_state, redact
+from vaultlink.runtime.files import STATE_FILE, make_private, read_state, redact
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.vaults import VaultDirectory
 from vaultlink.store import open_store
@@ -60,7 +60,7 @@ class Server:
         self.started = time.monotonic()
         self._flushing: asyncio.Task[None] | None = None
         data = config.data_dir
-        data.mkdir(parents=True, exist_ok=True)
+        make_private(data)
         self.store = open_store(config.effective_store_url)
         self.sealer = bootstrap.open_sealer(self.store, data)
         self.credentials = bootstrap.ensure_default_identity(self.store, self.sealer, data)
@@ -119,7 +119,7 @@ class Server:
                                    data / "dns-addresses.json")
         self.edge = Edge(
             ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
-            max_body_bytes=config.max_body_bytes,
+            max_body_bytes=config.max_body_bytes, head_timeout=config.head_timeout, body_timeout=config.body_timeout,
         )
 
     def _sealed_key(self, name: str) -> Callable[[], SigningKey]:

@@ -9,6 +9,7 @@ inside a transaction, every other thread's call waits for it to end.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -182,13 +183,26 @@ class SqliteStore(Connected):
         return self._conn
 
 
+SYNCHRONOUS_VARIABLE = "VAULTLINK_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_LEVELS = ("FULL", "NORMAL", "EXTRA")
+
+
+def synchronous() -> str:
+    """SQLite's synchronous level: FULL, unless VAULTLINK_SQLITE_SYNCHRONOUS names another durable-enough one."""
+    level = os.environ.get(SYNCHRONOUS_VARIABLE, "FULL").strip().upper()
+    if level not in SYNCHRONOUS_LEVELS:
+        raise ValueError(f"{SYNCHRONOUS_VARIABLE} must be one of {', '.join(SYNCHRONOUS_LEVELS)}, not '{level}'")
+    return level
+
+
 def _configure(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
     if str(mode).lower() != "wal":
         raise RuntimeError(f"SQLite refused WAL mode (got '{mode}'); is the file on a network filesystem?")
-    # In WAL mode NORMAL loses at most the last commits on power loss, never consistency.
-    conn.execute("PRAGMA synchronous = NORMAL")
+    # FULL syncs the WAL at every commit, so a write acknowledged to a client survives a power failure (NORMAL
+    # keeps the database consistent but may lose the last commits). The variable is for measuring that trade.
+    conn.execute(f"PRAGMA synchronous = {synchronous()}")
 
 
 def _open(conn: sqlite3.Connection, patience: float = 30.0) -> None:

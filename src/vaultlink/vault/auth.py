@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from vaultlink.core import errors
+from vaultlink.identity import audiences
 from vaultlink.identity.rbac import Authorizer, narrowest_role
 from vaultlink.identity.tokens import Caller, TokenVerifier, issuer_for
 from vaultlink.vault.errors import AccessDenied, Forbidden, ForbiddenByRbac, Unauthorized
 from vaultlink.vault.model import VaultInfo
 
-AUDIENCES = ("https://vault.azure.net", "https://vault.azure.net/", "cfa8b339-82a2-471a-a3c9-0fc0be7a4093")
+AUDIENCES = audiences.VAULT
 
 
 IMPLIED_BY = {p: "manageissuers" for p in ("getissuers", "listissuers", "setissuers", "deleteissuers")}

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from vaultlink.core import jsontext
 from vaultlink.identity.tokens import Caller
 from vaultlink.vault.auth import Permission
 from vaultlink.vault.errors import BadParameter
@@ -30,7 +30,9 @@ class Request:
         if not self.body.strip():
             raise BadParameter(message="The request body is empty; a JSON object is required.")
         try:
-            value = json.loads(self.body)
+            value = jsontext.loads(self.body)
+        except jsontext.TooDeep as e:
+            raise BadParameter(message=f"The request body is not valid JSON: {e}") from None
         except (ValueError, UnicodeDecodeError):
             raise BadParameter(message="The request body is not valid JSON.") from None
         if not isinstance(value, dict):

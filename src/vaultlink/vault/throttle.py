@@ -8,11 +8,11 @@ and a request answered 429 does not count toward the limit.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from collections.abc import Callable
 
+from vaultlink.core import jsontext
 from vaultlink.core.clock import clock
 from vaultlink.vault.errors import Throttled
 
@@ -27,7 +27,7 @@ def request_type(declared: str, body: bytes) -> str:
     if declared != KEY_CREATE:
         return declared
     try:
-        kty = json.loads(body).get("kty", "") if body.strip() else ""
+        kty = jsontext.loads(body).get("kty", "") if body.strip() else ""
     except (ValueError, AttributeError):
         return KEY_CREATE
     return HSM_KEY_CREATE if isinstance(kty, str) and kty.endswith("-HSM") else KEY_CREATE

@@ -180,3 +180,27 @@ def test_invalidate_and_recheck(run: Callable[[Awaitable[None]], None]) -> None:
         await s.close()
 
     run(main())
+
+
+def test_tcp_closes_a_message_that_trickles_in(run: Callable[[Awaitable[None]], None]) -> None:
+    """A byte at a time, each well within the idle time, still does not hold the connection: a message must be
+    whole within the idle time of its first byte."""
+    async def main() -> None:
+        s = server(tcp_idle=0.5)
+        address = await s.add_view(LINKED, "127.0.3.29", 0)
+        reader, writer = await asyncio.open_connection(*address)
+        writer.write(b"\x01\x2c")  # a 300-byte message is coming
+        closed = False
+        for _ in range(300):  # a byte every 0.1 s would take 30 s
+            writer.write(b"\x00")
+            try:
+                closed = await asyncio.wait_for(reader.read(), 0.1) == b""
+            except TimeoutError:
+                continue
+            break
+        assert closed, "the connection stayed open while the message trickled"
+        writer.close()
+        assert (await ask(address, "fabrikam.vault.azure.net")).rcode == "NOERROR"
+        await s.close()
+
+    run(main())

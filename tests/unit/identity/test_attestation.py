@@ -61,3 +61,10 @@ def test_an_expired_token_is_refused(attestation: Attestation) -> None:
             attestation.verify(issued)
     finally:
         clock.shift(-(TOKEN_LIFETIME + 60))
+
+
+@pytest.mark.parametrize("claims", [{"exp": "9999999999"}, {"exp": 1e308}, {"exp": True}, {"exp": 2**62},
+                                    {"nbf": "0"}, {"nbf": 0.5}])
+def test_dates_must_be_whole_seconds(attestation: Attestation, claims: dict[str, Any]) -> None:
+    with pytest.raises(AttestationRefused):
+        attestation.verify(token(**claims))

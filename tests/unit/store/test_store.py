@@ -551,7 +551,7 @@ def test_sqlite_runs_in_wal_mode(url: str, store: Store) -> None:
     finally:
         conn.close()
     own = store._conn  # type: ignore[attr-defined]  # per-connection settings are only visible on it
-    assert own.execute("PRAGMA synchronous").fetchone() == (1,)  # NORMAL
+    assert own.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL: a commit survives a power failure
     assert own.execute("PRAGMA busy_timeout").fetchone() == (sqlite_backend.BUSY_TIMEOUT_MS,)
 
 

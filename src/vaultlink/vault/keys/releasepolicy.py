@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from vaultlink.core import jsontext
+
 MISSING = object()
 
 
 def parse(data: bytes) -> Any:
     """The policy's JSON, or None where it is not JSON."""
     try:
-        return json.loads(data)
+        return jsontext.loads(data)
     except (ValueError, UnicodeDecodeError):
         return None
 

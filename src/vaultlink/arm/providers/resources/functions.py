@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vaultlink.arm.providers.resources.expressions import Function, InvalidTemplateExpression
+from vaultlink.core import jsontext
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
 
@@ -196,7 +197,7 @@ def table(scope: Scope) -> dict[str, Function]:
         "take": lambda v, n: v[:max(n, 0)], "skip": lambda v, n: v[max(n, 0):],
         "range": lambda start, count: list(range(start, start + count)),
         "createarray": lambda *v: list(v), "array": lambda v: v if isinstance(v, list) else [v],
-        "createobject": create_object, "json": lambda s: json.loads(s),
+        "createobject": create_object, "json": lambda s: jsontext.loads(s),
         "coalesce": lambda *v: next((x for x in v if x is not None), None),
         "equals": lambda a, b: a == b, "not": lambda a: not a,
         "and": lambda *v: all(v), "or": lambda *v: any(v),
