@@ -10,9 +10,13 @@ edge by the real SDKs and `dig`.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import psycopg
 import pytest
 from azure.core.exceptions import HttpResponseError
 from tests.clients.nodes_support import (
@@ -170,3 +174,43 @@ def _value(client: Any, name: str) -> str | None:
 def _read(client: Any) -> str:
     """A secret read through the client's node: "ok", or the refusal's status and code."""
     return outcome(lambda: client.get_secret("s"))
+
+
+def test_the_connection_limit_and_the_subscription_counts_hold_across_nodes(nodes: tuple[Node, Node]) -> None:
+    """More endpoints than a vault may have, created through both nodes at once: exactly 64 connect, the rest get
+    PrivateEndpointConnectionsLimitReached, no address is handed out twice, and the subscription's count of
+    endpoints (behind its limit) is exactly the endpoints that exist."""
+    a, b = nodes
+    group = unique("rg-limit-")
+    a.rm().resource_groups.create_or_update(group, {"location": "eastus"})
+    vault = a.kv().vaults.begin_create_or_update(group, unique("kvlim"), a.vault_body()).result()
+    subnet = a.network().virtual_networks.begin_create_or_update(group, "vnet-limit", {"location": "eastus", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.40.0.0/16"]},
+        "subnets": [{"name": "endpoints", "properties": {"addressPrefix": "10.40.1.0/24"}}]}}).result().subnets[0]
+    clients = [a.network(), b.network()]
+
+    def create(i: int) -> str:
+        return outcome(lambda: clients[i % 2].private_endpoints.begin_create_or_update(group, f"pe-{i}", {
+            "location": "eastus", "properties": {"subnet": {"id": subnet.id}, "privateLinkServiceConnections": [
+                {"name": "c", "properties": {"privateLinkServiceId": vault.id, "groupIds": ["vault"]}}]}}).result())
+
+    with ThreadPoolExecutor(8) as pool:
+        results = Counter(pool.map(create, range(LIMIT + 6)))
+    assert results == {"ok": LIMIT, "400 PrivateEndpointConnectionsLimitReached": 6}, results
+    for node in (a, b):
+        assert len(list(node.kv().private_endpoint_connections.list_by_resource(group, vault.name))) == LIMIT
+    endpoints = list(b.network().private_endpoints.list(group))
+    addresses = [e.custom_dns_configs[0].ip_addresses[0] for e in endpoints]
+    assert len(endpoints) == LIMIT and len(set(addresses)) == LIMIT
+    in_subscription = len(list(a.network().private_endpoints.list_by_subscription()))
+    assert _count(a, f"{a.subscription}/privateendpoints") == in_subscription
+
+
+LIMIT = 64
+
+
+def _count(node: Node, key: str) -> int:
+    """A subscription counter as the store holds it."""
+    with psycopg.connect(node.store_url, autocommit=True) as conn:
+        row = conn.execute("SELECT body FROM records WHERE kind = 'subcount' AND key = %s", (key.lower(),)).fetchone()
+    return int(json.loads(row[0])["count"] if isinstance(row[0], str) else row[0]["count"]) if row else 0
