@@ -9,9 +9,11 @@ of being retried away by the SDK's retry policy.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 import sqlite3
 import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -86,6 +88,14 @@ class Node:
         return {"location": "eastus", "properties": {"tenantId": c["tenantId"], "sku": {"family": "A", "name": "standard"},
                                                      "accessPolicies": policies, "enableRbacAuthorization": False,
                                                      **properties}}
+
+    def cli(self, *args: str) -> str:
+        """`vaultlink ARGS` for this node's data directory (and the root key the nodes share); its stdout."""
+        argv = [sys.executable, "-m", "vaultlink", *args, "--data-dir", str(self.running.data_dir)]
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False,
+                              env={**os.environ, **(self.running.env or {})})
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
     def resolver(self, vnet_id: str | None) -> tuple[str, str] | None:
         """This process's resolver for a virtual network (None: the internet's), or None while it has none."""

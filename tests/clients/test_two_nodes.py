@@ -11,6 +11,7 @@ edge by the real SDKs and `dig`.
 from __future__ import annotations
 
 import json
+import shlex
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,10 @@ from typing import Any
 import psycopg
 import pytest
 from azure.core.exceptions import HttpResponseError
+from azure.identity import ClientSecretCredential
+from azure.keyvault.secrets import SecretClient
+from azure.mgmt.compute import ComputeManagementClient
+from tests.clients.machines_support import inline_vm
 from tests.clients.nodes_support import (
     VAULT_ZONE,
     Node,
@@ -214,3 +219,54 @@ def _count(node: Node, key: str) -> int:
     with psycopg.connect(node.store_url, autocommit=True) as conn:
         row = conn.execute("SELECT body FROM records WHERE kind = 'subcount' AND key = %s", (key.lower(),)).fetchone()
     return int(json.loads(row[0])["count"] if isinstance(row[0], str) else row[0]["count"]) if row else 0
+
+
+def test_a_machine_on_the_other_node_is_admitted_as_the_connection_is_approved_and_rejected(
+        nodes: tuple[Node, Node]) -> None:
+    """A vault closed to the internet, its pending endpoint in a linked network, a machine there: through b's edge
+    the machine is refused until the connection is approved through a, then admitted, then refused once a rejects
+    it, on a connection it kept open too."""
+    a, b = nodes
+    c = pending_connection(a, public=False)
+    endpoint = a.network().private_endpoints.get(c.group, c.endpoint)
+    address = endpoint.custom_dns_configs[0].ip_addresses[0]
+    dns = a.dns()
+    dns.private_zones.begin_create_or_update(c.group, VAULT_ZONE, {"location": "global"}).result()
+    dns.virtual_network_links.begin_create_or_update(c.group, VAULT_ZONE, "link", {"location": "global", "properties": {
+        "virtualNetwork": {"id": c.vnet_id}, "registrationEnabled": False}}).result()
+    dns.record_sets.create_or_update(c.group, VAULT_ZONE, "A", c.vault, {
+        "properties": {"ttl": 10, "aRecords": [{"ipv4Address": address}]}})
+    subnet = a.network().subnets.get(c.group, c.vnet_id.rsplit("/", 1)[1], "endpoints").id
+    vm = unique("vm-")
+    ComputeManagementClient(a.credential(), a.subscription, retry_total=0, **a.kw).virtual_machines \
+        .begin_create_or_update(c.group, vm, inline_vm(subnet)).result()
+    exports = b.cli("env", "--vm", vm)
+    proxy = next(shlex.split(line.split("=", 1)[1])[0] for line in exports.splitlines()
+                 if line.startswith("export HTTPS_PROXY="))
+    cred = ClientSecretCredential(a.creds["tenantId"], a.creds["servicePrincipal"]["appId"],
+                                  a.creds["servicePrincipal"]["secret"], **b.kw)
+
+    def machine_client() -> SecretClient:
+        return SecretClient(f"https://{c.vault}.vault.azure.net", cred, retry_total=0,
+                            proxies={"https": proxy}, connection_verify=b.running.ca)
+
+    def seen(client: SecretClient) -> str:
+        try:
+            client.get_secret("s")
+        except HttpResponseError as e:
+            if e.status_code == 404:
+                return "admitted"
+            return str(e.response.json()["error"].get("innererror", {}).get("code"))
+        return "admitted"
+
+    assert seen(machine_client()) == "ForbiddenByConnection"
+    assert set_state(a, c, "Approved") == "ok"
+    # a new connection resolves the name again, now to the endpoint (one kept from before still goes to the
+    # public front end it was opened to, as a TCP connection would)
+    assert within(SOON, lambda: seen(machine_client()) == "admitted") is not None
+    kept = machine_client()
+    assert seen(kept) == "admitted"
+    assert set_state(a, c, "Rejected") == "ok"
+    # the kept connection goes to the endpoint's address: a rejected connection stops admitting it at once
+    assert within(SOON, lambda: seen(kept) == "ForbiddenByConnection") is not None
+    assert seen(machine_client()) == "ForbiddenByConnection"
