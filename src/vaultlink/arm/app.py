@@ -3,14 +3,20 @@
 host -> body -> route -> api-version -> authentication (and the subscription's tenant) -> operation
 -> error envelope.
 
+An operation that loses an optimistic race with another writer (StoreConflict: its transaction rolled back
+whole) runs again from the route on, re-reading and deciding again, up to ATTEMPTS times with a jittered pause;
+it is answered 409 Conflict only when every attempt lost.
+
 Every failure leaves as ARM's JSON error envelope with the right status; an unexpected exception is logged
 with its traceback and answered as InternalServerError with the request id, never a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -26,10 +32,19 @@ from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import Caller, TokenVerifier
 from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import INTERNET
+from vaultlink.store import StoreConflict
+from vaultlink.store.retry import ATTEMPTS, pause
 
 log = logging.getLogger("vaultlink.arm")
 
 ARM_AUDIENCES = audiences.ARM
+
+
+class ConcurrentWrite(errors.Conflict):
+    """The operation could not be completed because the resource was changed by another request at the same
+    time. Retry the request."""
+
+    code = "Conflict"
 
 
 class ArmApp:
@@ -54,7 +69,7 @@ class ArmApp:
         request_id = str(uuid.uuid4())
         try:
             body = await web.read_body(receive, self.max_body)
-            reply = self.handle(scope, body, request_id)
+            reply = await self._handle_until_settled(scope, body, request_id)
             if self.on_write is not None and scope["method"] not in ("GET", "HEAD") and reply.status < 400:
                 self.on_write(web.path_of(scope))
         except errors.AzureError as e:
@@ -64,6 +79,15 @@ class ArmApp:
             e2 = errors.InternalServerError(request_id=request_id)
             reply = Reply(e2.status, e2.envelope())
         await _send(send, reply, request_id, scope["method"] == "HEAD")
+
+    async def _handle_until_settled(self, scope: Scope, body: bytes, request_id: str) -> Reply:
+        for attempt in range(ATTEMPTS):
+            try:
+                return self.handle(scope, body, request_id)
+            except StoreConflict as e:
+                log.info("request %s lost a race (attempt %d): %s", request_id, attempt + 1, e)
+                await asyncio.sleep(pause(attempt))
+        raise ConcurrentWrite()
 
     def handle(self, scope: Scope, body: bytes, request_id: str) -> Reply:
         method: str = scope["method"]
@@ -117,7 +141,7 @@ class ArmApp:
                 self._check_subscription(call, params["subscriptionId"])
             if route.action is not None:
                 self._authorize(caller, route.action.format(**params), scope_of(path))
-            reply = route.operation(call)
+            reply = _until_settled(route.operation, call)
         except errors.AzureError as e:
             return Reply(e.status, e.envelope())
         if self.on_write is not None and method not in ("GET", "HEAD") and reply.status < 400:
@@ -143,6 +167,17 @@ class ArmApp:
                 tenant=sub["tenantId"],
             )
         call.params["subscriptionId"] = sub["subscriptionId"]
+
+
+def _until_settled(operation: Callable[[Call], Reply], call: Call) -> Reply:
+    """The deployment engine's calls retry as a client's do; the engine calls synchronously, so it waits in place."""
+    for attempt in range(ATTEMPTS):
+        try:
+            return operation(call)
+        except StoreConflict as e:
+            log.info("request %s lost a race (attempt %d): %s", call.request_id, attempt + 1, e)
+            time.sleep(pause(attempt))
+    raise ConcurrentWrite()
 
 
 def scope_of(path: str) -> str:

@@ -4,8 +4,9 @@ values (one table, PROJECTIONS), assembled into a Topology snapshot.
 `Snapshots` keeps the current snapshot. A write through this process's ARM to a resource whose projection stands
 alone (a record set, a virtual network link, a vault: PATCHABLE) patches it: the one record is read again and
 one entry of a persistent map replaced, so the cost does not grow with the number of resources. Any other write,
-and any write by another process sharing the store (seen through the generation record within MAX_AGE seconds),
-rebuilds the snapshot from the store on its next use.
+and any write by another process sharing the store rebuilds the snapshot from the store on its next use. Another
+process's write is heard at once where the store announces commits (PostgreSQL: `heard`, from the store's
+`watch`), and otherwise seen through the generation record within MAX_AGE seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from vaultlink.network.topology import (
     VirtualNetwork,
     ZoneLink,
 )
-from vaultlink.store import Store
+from vaultlink.store import EVERYTHING, Change, Store
 from vaultlink.store.base import iterate
 
 MAX_AGE = 2.0
@@ -302,6 +303,14 @@ class Snapshots:
         self._checked = time.monotonic()
         for listener in self.listeners:
             listener()
+
+    def heard(self, changes: Sequence[Change]) -> bool:
+        """Another process committed `changes`: when they include a topology write (every ARM write bumps the
+        generation record), the snapshot is dropped and the listeners told. True when it was."""
+        kind, key = GENERATION
+        if not any(k == EVERYTHING or (k == kind and (c is None or c == key)) for k, c in changes):
+            return False
+        return self._notify_if_moved()
 
     def _stored_generation(self) -> int:
         rec = self.store.get(*GENERATION)

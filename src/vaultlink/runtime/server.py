@@ -10,7 +10,7 @@ import logging
 import os
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from vaultlink import __version__
@@ -42,7 +42,7 @@ from vaultlink.runtime.arrivals import Arrivals
 from vaultlink.runtime.files import STATE_FILE, make_private, read_state, redact
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.vaults import VaultDirectory
-from vaultlink.store import open_store
+from vaultlink.store import Change, open_store
 from vaultlink.vault.app import VaultApp
 from vaultlink.vault.auth import Gate
 from vaultlink.vault.protection import Protector
@@ -160,11 +160,25 @@ class Server:
     async def start(self) -> None:
         await self.edge.start()
         await self.resolvers.start()
+        self._hear_other_nodes(asyncio.get_running_loop())
         self._flushing = asyncio.get_running_loop().create_task(self._flush_decisions())
         subscription = self.directory.subscription(self.credentials["subscriptionId"]) or {}
         azcli.sign_in(self.config.data_dir, self.credentials, subscription.get("displayName", "vaultlink subscription"))
         write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
+
+    def _hear_other_nodes(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Writes committed by another process on the same store reach this one's topology snapshot, and through
+        its listeners the DNS answers, the resolvers and edge admission, as soon as the store announces them;
+        the snapshot's listeners run on the event loop, as they do after a write here."""
+
+        def heard(changes: Sequence[Change]) -> None:
+            try:
+                loop.call_soon_threadsafe(self.snapshots.heard, changes)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                pass
+
+        self.store.watch(heard)
 
     async def _flush_decisions(self) -> None:
         """Every FLUSH_SECONDS: the entries are made here, and written by a thread, off the requests' loop."""

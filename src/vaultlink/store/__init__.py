@@ -5,7 +5,17 @@ Owns: persistence. May import: core. Backends: `sqlite.py` (embedded default, WA
 backend, after `urls.py` has parsed the URL.
 """
 
-from vaultlink.store.base import ANY_VERSION, Reader, Record, Store, StoreConflict, Transaction, iterate
+from vaultlink.store.base import (
+    ANY_VERSION,
+    EVERYTHING,
+    Change,
+    Reader,
+    Record,
+    Store,
+    StoreConflict,
+    Transaction,
+    iterate,
+)
 from vaultlink.store.opening import open_store
 
-__all__ = ["ANY_VERSION", "Reader", "Record", "Store", "StoreConflict", "Transaction", "iterate", "open_store"]
+__all__ = ["ANY_VERSION", "EVERYTHING", "Change", "Reader", "Record", "Store", "StoreConflict", "Transaction", "iterate", "open_store"]

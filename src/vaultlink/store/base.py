@@ -8,7 +8,7 @@ each other: a mismatch raises StoreConflict and the transaction rolls back whole
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +25,12 @@ class Record:
 class StoreConflict(Exception):
     """A write expected a version of the record that is no longer the current one."""
 
+
+Change = tuple[str, str | None]
+"""A record another process wrote: (kind, key); key None for any record of the kind, kind EVERYTHING for any
+record at all (when the changes were too many to name, or some may have been missed)."""
+
+EVERYTHING = "*"
 
 ANY_VERSION = -1
 """Pass as `expect` to overwrite whatever is there (or create)."""
@@ -67,6 +73,11 @@ class Store(Protocol):
         ...
 
     def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
+
+    def watch(self, listener: Callable[[Sequence[Change]], None]) -> None:
+        """Calls `listener` (from a thread of the store's) with what each transaction committed by another process
+        wrote, soon after it commits. A store only one process writes never calls it."""
+        ...
 
     def close(self) -> None: ...
 

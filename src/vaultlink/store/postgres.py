@@ -5,21 +5,29 @@ process has committed. Each versioned write is a single conditional statement (I
 UPDATE/DELETE ... WHERE version = N), so under READ COMMITTED a concurrent writer either lands first and turns
 ours into a StoreConflict, or waits for ours; no read-then-write window exists. One connection per store,
 guarded by a re-entrant lock as in the SQLite backend.
+
+Each transaction that wrote announces what it wrote on the NOTIFY channel CHANNEL, in the same transaction, so
+PostgreSQL delivers it exactly when (and only if) the writes commit. `watch` listens on a connection of its own,
+in a thread, and hands other processes' announcements to its listeners; the caches built from the records
+(the topology snapshot and what hangs off it) drop what changed without polling every record.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import pq
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from vaultlink.core.clock import clock
 from vaultlink.store import encoding
-from vaultlink.store.base import ANY_VERSION, Record, Transaction
+from vaultlink.store.base import ANY_VERSION, EVERYTHING, Change, Record, Transaction
 from vaultlink.store.connected import Connected
 from vaultlink.store.encoding import (
     check_expect,
@@ -30,6 +38,14 @@ from vaultlink.store.encoding import (
     key_range,
 )
 from vaultlink.store.migrations import SCHEMA_TABLE, pending
+
+log = logging.getLogger("vaultlink.store")
+
+CHANNEL = "vaultlink_changes"
+"""The NOTIFY channel every committed write is announced on (channels are scoped to one database)."""
+
+PAYLOAD_LIMIT = 7900
+"""PostgreSQL refuses payloads of 8000 bytes or more; past this, only the kinds written are named."""
 
 MIGRATION_LOCK = int.from_bytes(b"vltlnkdb", "big")
 """The advisory lock id held while migrating (advisory locks are scoped to one database)."""
@@ -49,9 +65,11 @@ def list_statement(
 class _PostgresRecords:
     """The record operations on one connection; writes are only reached through `PostgresStore.transaction`."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, written: set[Change] | None = None) -> None:
         self._conn = conn
         self.ended = False
+        self.written: set[Change] = set() if written is None else written
+        """What this transaction wrote (shared with the transactions nested in it), announced at commit."""
 
     def get(self, kind: str, key: str) -> Record | None:
         row = self._execute(
@@ -93,6 +111,7 @@ class _PostgresRecords:
         row = self._execute(sql, params).fetchone()
         if row is None:
             raise conflict(kind, key, expect, self._version(kind, key))
+        self.written.add((kind, key))
         return Record(kind, key, int(row[0]), decode_body(text))
 
     def delete(self, kind: str, key: str, *, expect: int = ANY_VERSION) -> bool:
@@ -103,6 +122,7 @@ class _PostgresRecords:
             if found is not None:
                 raise conflict(kind, key, expect, found)
             return False
+        self.written.add((kind, key))
         if expect == ANY_VERSION:
             cursor = self._execute("DELETE FROM records WHERE kind = %s AND key = %s", (kind, key))
             return cursor.rowcount > 0
@@ -115,6 +135,7 @@ class _PostgresRecords:
 
     def delete_prefix(self, kind: str, prefix: str) -> int:
         bounds = key_range(prefix, None)
+        self.written.add((kind, None))
         if bounds.high is None:
             cursor = self._execute("DELETE FROM records WHERE kind = %s AND key >= %s", (kind, bounds.low))
         else:
@@ -153,24 +174,105 @@ class PostgresStore(Connected):
             raise
         self._conn: Connection | None = conn
         self._reader = _PostgresRecords(conn)
+        self._conninfo = make_conninfo(url, **defaults)
+        self._pid = conn.info.backend_pid
+        self._written: set[Change] | None = None
+        self._listeners: list[Callable[[Sequence[Change]], None]] = []
+        self._listening: threading.Thread | None = None
+        self._heard = threading.Event()
+        self._stopping = threading.Event()
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self._lock:
             conn = self._connection()
-            records = _PostgresRecords(conn)
+            outermost = conn.info.transaction_status == pq.TransactionStatus.IDLE
+            if outermost:
+                self._written = set()
+            records = _PostgresRecords(conn, self._written)
             try:
                 # psycopg issues BEGIN, or a SAVEPOINT when nested: an inner block joins the outer
                 # transaction and, if it raises, undoes only its own writes.
                 with conn.transaction():
                     yield records
+                    if outermost and records.written:
+                        conn.execute("SELECT pg_notify(%s, %s)", (CHANNEL, announcement(records.written)))
             finally:
                 records.ended = True
+                if outermost:
+                    self._written = None
+
+    def watch(self, listener: Callable[[Sequence[Change]], None]) -> None:
+        """Starts listening (once) and returns when the channel is heard, so no later commit is missed."""
+        with self._lock:
+            self._connection()
+            self._listeners.append(listener)
+            if self._listening is None:
+                self._listening = threading.Thread(target=self._listen, name="vaultlink-store-changes", daemon=True)
+                self._listening.start()
+        if not self._heard.wait(10):
+            log.warning("store: not yet listening for other processes' writes; their changes are seen late")
+
+    def _listen(self) -> None:
+        """LISTEN on a connection of its own; after the connection is lost, listens again and tells the listeners
+        that anything may have changed (announcements made meanwhile are gone)."""
+        delay, missed = 0.1, False
+        while not self._stopping.is_set():
+            try:
+                with psycopg.connect(self._conninfo, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self._heard.set()
+                    delay = 0.1
+                    if missed:
+                        self._tell([(EVERYTHING, None)])
+                    while not self._stopping.is_set():
+                        for notice in conn.notifies(timeout=0.5):
+                            if notice.pid != self._pid:
+                                self._tell(heard(notice.payload))
+            except psycopg.Error as e:
+                if self._stopping.is_set():
+                    return
+                log.warning("store: lost the channel of other processes' writes (%s); listening again", e)
+            missed = True
+            self._stopping.wait(delay)
+            delay = min(delay * 2, 5.0)
+
+    def _tell(self, changes: Sequence[Change]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(changes)
+            except Exception:
+                log.exception("store: a listener of other processes' writes failed")
+
+    def close(self) -> None:
+        self._stopping.set()
+        if self._listening is not None:
+            self._listening.join(timeout=5)
+        super().close()
 
     def _connection(self) -> Connection:
         if self._conn is None:
             raise RuntimeError("this PostgreSQL store is closed")  # the url may hold a password
         return self._conn
+
+
+def announcement(written: set[Change]) -> str:
+    """The NOTIFY payload naming what a transaction wrote: each record, or only each kind when that is too long."""
+    pairs = sorted(written, key=lambda c: (c[0], c[1] or ""))
+    text = json.dumps(pairs, separators=(",", ":"))
+    if len(text.encode()) <= PAYLOAD_LIMIT:
+        return text
+    text = json.dumps(sorted([kind, None] for kind in {kind for kind, _ in pairs}), separators=(",", ":"))
+    return text if len(text.encode()) <= PAYLOAD_LIMIT else json.dumps([[EVERYTHING, None]])
+
+
+def heard(payload: str) -> list[Change]:
+    """An announcement read back; one this version cannot read means anything may have changed."""
+    try:
+        value = json.loads(payload)
+        return [(str(kind), None if key is None else str(key)) for kind, key in value]
+    except (ValueError, TypeError):
+        return [(EVERYTHING, None)]
 
 
 def _migrate(conn: Connection) -> None:

@@ -13,14 +13,14 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from vaultlink.core.clock import clock
 from vaultlink.store import encoding
-from vaultlink.store.base import ANY_VERSION, Record, Transaction
+from vaultlink.store.base import ANY_VERSION, Change, Record, Transaction
 from vaultlink.store.connected import Connected
 from vaultlink.store.encoding import (
     check_expect,
@@ -161,6 +161,9 @@ class SqliteStore(Connected):
             finally:
                 records.ended = True
                 self._current = None
+
+    def watch(self, listener: Callable[[Sequence[Change]], None]) -> None:
+        """One process serves a SQLite store, so no other process's commits are there to hear of."""
 
     def _savepoint(self, conn: sqlite3.Connection, records: _SqliteRecords) -> Iterator[Transaction]:
         name = f"vaultlink_{self._savepoints}"

@@ -11,6 +11,7 @@ the whole decision, admission then authorization, goes to the injected decision 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -27,6 +28,9 @@ from vaultlink.network.arrive import Arrival
 from vaultlink.network.location import INTERNET
 from vaultlink.network.route import Landing
 from vaultlink.network.topology import Topology
+from vaultlink.store import StoreConflict
+from vaultlink.store.retry import ATTEMPTS, pause
+from vaultlink.vault import errors as vault_errors
 from vaultlink.vault import throttle as throttling
 from vaultlink.vault import versions
 from vaultlink.vault.auth import Authorization, Gate, challenge_header
@@ -89,7 +93,8 @@ class VaultApp:
         seen = [arrival.location.public_address]
         try:
             body = await web.read_body(receive, self.max_body)
-            status, payload = self.handle(scope, headers, body, vault, arrival, request_id, seen)
+            status, payload = await self._settled(self.handle(scope, headers, body, vault, arrival, request_id, seen),
+                                                  request_id)
         except errors.AzureError as e:
             status, payload = e.status, e.envelope()
             if e.status == 401 and vault is not None:
@@ -101,11 +106,26 @@ class VaultApp:
         extra.append((b"x-ms-keyvault-network-info", f"conn_type=Ipv4;addr={seen[0]};act_addr_fam=InterNetwork;".encode()))
         await _send_json(send, status, payload, extra, head=scope["method"] == "HEAD")
 
+    @staticmethod
+    async def _settled(answer: tuple[int, Any] | Callable[[], tuple[int, Any]], request_id: str) -> tuple[int, Any]:
+        """Runs the operation; one that lost an optimistic race with another writer (its transaction rolled back
+        whole) runs again, re-reading what it depends on, and is answered 409 only when every attempt lost."""
+        if isinstance(answer, tuple):
+            return answer
+        for attempt in range(ATTEMPTS):
+            try:
+                return answer()
+            except StoreConflict as e:
+                log.info("request %s lost a race (attempt %d): %s", request_id, attempt + 1, e)
+                await asyncio.sleep(pause(attempt))
+        raise vault_errors.ObjectConflict("The object was changed by another request at the same time. Retry the request.")
+
     def handle(
         self, scope: Scope, headers: dict[str, str], body: bytes, vault: VaultInfo | None, arrival: Arrival,
         request_id: str, seen: list[str],
-    ) -> tuple[int, Any]:
-        """`seen` receives the client address the vault sees (for x-ms-keyvault-network-info)."""
+    ) -> tuple[int, Any] | Callable[[], tuple[int, Any]]:
+        """`seen` receives the client address the vault sees (for x-ms-keyvault-network-info). The operation itself
+        is returned to be run (and run again if it loses a race), after admission, which is decided once."""
         path = web.path_of(scope).rstrip("/") or "/"
         host = web.host_of(headers, "")
         if vault is None:
@@ -123,7 +143,7 @@ class VaultApp:
             self.throttle.admit(vault.id, throttling.request_type(op.request_type, body))
         req = Request(vault=vault, caller=caller, params=params, query=query, body=body, base=f"https://{host}",
                       api_version=api_version, client_address=seen[0])
-        return op.run(req)
+        return lambda: op.run(req)
 
     def _admit(self, request_id: str, vault: VaultInfo, arrival: Arrival, caller: Caller, op: Op,
                object_name: str | None, seen: list[str]) -> None:

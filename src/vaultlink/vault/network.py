@@ -5,6 +5,11 @@ The arrival comes from the edge (what the caller's DNS answer and connection met
 the vault without one (an app called directly, not through the edge) came over the public front end of the
 vault's region. Landings and admissions are pure functions of one snapshot and their arguments, so they are
 remembered until the snapshot is replaced.
+
+The edge routed the arrival when its connection was opened; a client keeps that connection for many requests,
+and meanwhile the endpoint's connection may have been approved or rejected (through any node). The address the
+connection went to is fixed, but where it lands is decided again on the current snapshot, as each packet to it
+would be.
 """
 
 from __future__ import annotations
@@ -38,13 +43,14 @@ class NetworkAdmission:
         return self._memo
 
     def landing(self, topology: Topology, vault: VaultInfo, arrival: Arrival) -> Landing:
-        if arrival.landing is not None:
-            return arrival.landing
         memo = self._memo_for(topology)
-        key = ("landing", arrival.location, vault.location)
+        if arrival.landing is not None:
+            address = arrival.landing.address
+        else:
+            address = region_address(regions.normalize(vault.location))
+        key = ("landing", arrival.location, address)
         landing: Landing | None = memo.get(key)
         if landing is None:
-            address = region_address(regions.normalize(vault.location))
             landing = memo[key] = route(topology, arrival.location, address)
         return landing
 

@@ -18,7 +18,7 @@ from vaultlink.arm.providers.keyvault.errors import (
 )
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
-from vaultlink.store import Store, open_store
+from vaultlink.store import Store, StoreConflict, open_store
 
 
 @pytest.fixture
@@ -113,3 +113,36 @@ def test_the_instance_survives_soft_delete_and_recovery_but_not_a_purge(store: S
     with store.transaction() as tx:
         deleted.claim(tx, "kept", rid, "eastus")  # the same id, a new vault
     assert instance() != first
+
+
+class _BeforeTheOtherCommit:
+    """A transaction whose first read of the name saw it free, as a transaction does under READ COMMITTED when
+    another node's claim commits just after that read; every later read sees the other node's record."""
+
+    def __init__(self, tx: Any) -> None:
+        self._tx = tx
+        self._read = False
+
+    def get(self, kind: str, key: str) -> Any:
+        if kind == deleted.NAME and not self._read:
+            self._read = True
+            return None
+        return self._tx.get(kind, key)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tx, name)
+
+
+def test_a_claim_committed_by_another_node_meanwhile_is_never_taken_from_it(store: Store) -> None:
+    """The name is read once and written only if still absent: the loser's write conflicts (and its operation runs
+    again, then sees the name taken), instead of a second read finding the other node's record and removing it."""
+    theirs, _ = vault("sub-a", "kv-raced")
+    with store.transaction() as tx:
+        deleted.claim(tx, "kv-raced", theirs, "eastus")
+    mine, _ = vault("sub-b", "kv-raced")
+    with pytest.raises(StoreConflict), store.transaction() as tx:
+        deleted.claim(_BeforeTheOtherCommit(tx), "kv-raced", mine, "eastus")  # type: ignore[arg-type]
+    held = store.get(deleted.NAME, "kv-raced")
+    assert held is not None and held.body["vaultId"] == str(theirs)
+    with pytest.raises(VaultAlreadyExists), store.transaction() as tx:  # the retry's answer
+        deleted.claim(tx, "kv-raced", mine, "eastus")

@@ -565,6 +565,8 @@ def test_open_store_refuses_unknown_urls() -> None:
 def test_public_surface() -> None:
     assert sorted(vaultlink.store.__all__) == [
         "ANY_VERSION",
+        "Change",
+        "EVERYTHING",
         "Reader",
         "Record",
         "Store",

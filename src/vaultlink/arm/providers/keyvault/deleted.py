@@ -51,8 +51,10 @@ def holder(reader: Reader, name: str) -> tuple[Record, Record | None] | None:
     """Who holds a name: its index record and, for a soft-deleted vault, the deleted-vault record. None when
     the name is free (a deleted vault past its scheduled purge date no longer holds it)."""
     rec = reader.get(NAME, name.lower())
-    if rec is None:
-        return None
+    return None if rec is None else _holding(reader, rec)
+
+
+def _holding(reader: Reader, rec: Record) -> tuple[Record, Record | None] | None:
     if rec.body["state"] == ACTIVE:
         return rec, None
     deleted = reader.get(DELETED, rec.body["deletedKey"])
@@ -63,25 +65,29 @@ def holder(reader: Reader, name: str) -> tuple[Record, Record | None] | None:
 
 def claim(tx: Transaction, name: str, vault: ResourceId, location: str) -> None:
     """Takes a name for a new vault, or refuses: ConflictError when this subscription holds it soft-deleted,
-    VaultAlreadyExists when anyone else holds it."""
-    held = holder(tx, name)
+    VaultAlreadyExists when anyone else holds it.
+
+    The name record is read once and every write is conditional on what was read: the record is created only if
+    absent, and what is left of an expired one is removed only at the version seen. A process that takes the
+    name meanwhile turns this transaction's write into a StoreConflict (the caller runs the operation again, and
+    then sees the name taken); a second read could see that process's record and take it from it."""
+    rec = tx.get(NAME, name.lower())
+    held = None if rec is None else _holding(tx, rec)
     if held is not None:
-        rec, deleted = held
-        same_sub = rec.body["subscriptionId"].lower() == vault.subscription.lower()
+        index, deleted = held
+        same_sub = index.body["subscriptionId"].lower() == vault.subscription.lower()
         if deleted is not None and same_sub:
             props = deleted.body["deletedVault"]["properties"]
             raise kv.ConflictError(name=name, deleted=props["deletionDate"], purge=props["scheduledPurgeDate"])
         raise kv.VaultAlreadyExists(name=name)
-    _forget(tx, name)
+    if rec is not None:
+        _forget(tx, rec)
     tx.put(NAME, name.lower(), {"name": name, "state": ACTIVE, "vaultId": str(vault), "instance": str(uuid.uuid4()),
                                 "subscriptionId": vault.subscription, "location": location}, expect=0)
 
 
-def _forget(tx: Transaction, name: str) -> None:
-    """Drops what is left of a name whose soft-deleted vault has passed its purge date."""
-    rec = tx.get(NAME, name.lower())
-    if rec is None:
-        return
+def _forget(tx: Transaction, rec: Record) -> None:
+    """Drops what is left of a name whose soft-deleted vault has passed its purge date (or is gone), as read."""
     if rec.body["state"] == SOFT_DELETED:
         tx.delete(DELETED, rec.body["deletedKey"])
     tx.delete(NAME, rec.key, expect=rec.version)
