@@ -98,7 +98,7 @@ def spec_of(kty: Any, size: Any = None, crv: Any = None, public_exponent: Any = 
     if size is not None:
         raise BadParameter(message=f"The 'key_size' property does not apply to keys of type {kty}; give 'crv'.")
     curve = "P-256" if crv is None else crv
-    if curve not in CURVES:
+    if not isinstance(curve, str) or curve not in CURVES:
         raise BadParameter(message=f"The curve '{crv}' is not supported; use one of P-256, P-384, P-521, P-256K.")
     return KeySpec(kty, crv=str(curve))
 
@@ -216,7 +216,7 @@ def import_jwk(jwk: Any) -> tuple[str, PrivateKey]:
                                    f"{kty}; use 2048, 3072 or 4096.")
             return kty, rsa_key
         crv = jwk.get("crv")
-        if crv not in CURVES:
+        if not isinstance(crv, str) or crv not in CURVES:
             raise BadParameter(message=f"The curve '{crv}' is not supported; use one of P-256, P-384, P-521, P-256K.")
         public = ec.EllipticCurvePublicNumbers(_jwk_int(jwk, "x"), _jwk_int(jwk, "y"), CURVES[crv]())
         return kty, ec.EllipticCurvePrivateNumbers(_jwk_int(jwk, "d"), public).private_key()

@@ -82,7 +82,7 @@ def _parameters(body: dict[str, Any]) -> tuple[str, str, str | None]:
     if not isinstance(target, str) or not target.strip():
         raise BadParameter(message="The request must have a 'target' property: the attestation token of the "
                            "environment the key is released to.")
-    if enc not in WRAPS:
+    if not isinstance(enc, str) or enc not in WRAPS:
         raise BadParameter(message=f"The key export encryption algorithm '{enc}' is not supported; use one of "
                            f"{', '.join(WRAPS)}.")
     if nonce is not None and not isinstance(nonce, str):

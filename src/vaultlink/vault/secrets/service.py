@@ -145,6 +145,8 @@ class Secrets:
             if "tags" in body:
                 ver["tags"] = objects.tags_in(body["tags"])
             if body.get("attributes") is not None:
+                if not isinstance(body["attributes"], dict):
+                    raise BadParameter(message="The 'attributes' property must be an object.")
                 given = objects.attributes_in({**{k: v for k, v in ver["attributes"].items() if k in ("enabled", "nbf", "exp")},
                                                **body["attributes"]})
                 ver["attributes"] = {**{k: v for k, v in ver["attributes"].items() if k in ("created",)}, **given}
