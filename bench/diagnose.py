@@ -86,8 +86,20 @@ class Site:
             endpoint(f"pe-{i:04d}", "many", others[i % len(others)])
         for i in range(zones - 1):
             _put(s, f"{dns}/zone{i:04d}.internal?api-version={DNS}", {"location": "global"})
+        counted = (self._count(f"{pes}?api-version={NET}"), self._count(f"{dns}?api-version={DNS}"))
+        if counted != (endpoints, zones):
+            raise RuntimeError(f"ARM lists {counted[0]} endpoints and {counted[1]} zones, not {endpoints} and {zones}")
         self.server_times: list[float] = []
         self.cli_times: list[float] = []
+
+    def _count(self, url: str) -> int:
+        """How many resources ARM lists at a collection URL, following nextLink."""
+        count, next_url = 0, url
+        while next_url:
+            page = self.session.get(next_url, timeout=60).json()
+            count += len(page["value"])
+            next_url = page.get("nextLink")
+        return count
 
     def ask(self) -> None:
         url = f"{self.running.proxy}/vaultlink/diagnose/{self.vault}?from=vm:{self.machine}"
