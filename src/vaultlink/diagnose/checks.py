@@ -240,10 +240,11 @@ def link(ctx: Context) -> Result:
         return Result("link", title, PASS, f"{_name(zone_link.id)} links {_name(vnet)}",
                       evidence=(Evidence(zone_link.id, "virtualNetwork.id", zone_link.vnet, vnet),))
     target = ctx.exact_zones()[0]
-    linked = ", ".join(_name(z.vnet) for z in target.links) or "no network"
+    linked = ", ".join(_name(z.vnet) for z in target.links) or "none"
+    where = f"is linked to {linked}, not to {_name(vnet)}" if target.links else "is not linked to any network"
     return Result("link", title, FAIL, f"{PRIVATELINK_ZONE} is not linked to {_name(vnet)}",
-                  f"The client asks {_short(resolver)}; the zone {PRIVATELINK_ZONE} is linked to {linked}, not to "
-                  f"{_name(vnet)}, so the query is answered publicly with the vault's public address.",
+                  f"The client asks {_short(resolver)}; the zone {PRIVATELINK_ZONE} {where}, so the privatelink "
+                  "name is answered publicly, with the vault's public address.",
                   (Evidence(target.id, "virtualNetworkLinks", linked, vnet),),
                   fixes.link(ctx.snapshot, target, vnet))
 
