@@ -186,14 +186,16 @@ def _per_resource(directory: Path, folder: str) -> dict[str, str]:
     return {p.name.lower(): f"{folder}/{p.name}" for p in root.iterdir() if p.is_file()}
 
 
-def read_export(directory: Path, vault: str) -> Exported:
-    """The export in `directory` for the vault named `vault` (its name, or its full id), in the wire shape."""
+def read_export(directory: Path, vault: str | None = None) -> Exported:
+    """The export in `directory` for the vault named `vault` (its name, or its full id; by default the one its
+    manifest names), in the wire shape."""
     if not directory.is_dir():
         raise ExportError(f"{directory} is not a directory: pass the directory the export script wrote")
     manifest = _load(directory, MANIFEST, "the export's manifest (the script writes it last, once every command "
                                           "succeeded)")
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ExportError(f"{MANIFEST} in {directory} is not a vaultlink export manifest (format {FORMAT})")
+    vault = vault or str(manifest.get("vault", ""))
     wanted = vault.rstrip("/").rsplit("/", 1)[-1]
     if str(manifest.get("vault", "")).lower() != wanted.lower():
         raise ExportError(f"{directory} was exported for the vault '{manifest.get('vault')}', not '{wanted}': "
