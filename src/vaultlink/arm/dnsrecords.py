@@ -12,65 +12,18 @@ per-virtual-network index of the zones it is linked to (kind "dnslink", keyed "{
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from vaultlink.arm.envelope import new_etag
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core.ids import ResourceId
+from vaultlink.network.records import RECORD_FIELDS, RECORD_TYPES
 from vaultlink.store import Reader, Record, Transaction
 
 RECORD_SET_COUNT = "dnsrecordsetcount"
 LINK_INDEX = "dnslink"
 
 
-
-def _items(inner: str) -> Callable[[Any], tuple[str, ...]]:
-    return lambda records: tuple(str(r[inner]) for r in records or [] if inner in r)
-
-
-def _cname(record: Any) -> tuple[str, ...]:
-    return (str(record["cname"]),) if record and record.get("cname") else ()
-
-
-def _soa(s: Any) -> tuple[str, ...]:
-    if not s:
-        return ()
-    text = (f"{s.get('host')} {s.get('email')} {s.get('serialNumber', 1)} {s.get('refreshTime', 3600)} "
-            f"{s.get('retryTime', 300)} {s.get('expireTime', 2419200)} {s.get('minimumTtl', 10)}")
-    return (text,)
-
-
-@dataclass(frozen=True)
-class RecordType:
-    """How a record type is spelled on the wire: the property that holds its records, and how its records read
-    as the DNS server's text (`values`, from that property's value)."""
-
-    field: str
-    values: Callable[[Any], tuple[str, ...]]
-
-
-RECORDS: dict[str, RecordType] = {
-    "A": RecordType("aRecords", _items("ipv4Address")),
-    "AAAA": RecordType("aaaaRecords", _items("ipv6Address")),
-    "CNAME": RecordType("cnameRecord", _cname),
-    "MX": RecordType("mxRecords", lambda rs: tuple(f"{r['preference']} {r['exchange']}" for r in rs or [])),
-    "PTR": RecordType("ptrRecords", _items("ptrdname")),
-    "SOA": RecordType("soaRecord", _soa),
-    "SRV": RecordType("srvRecords",
-                      lambda rs: tuple(f"{r['priority']} {r['weight']} {r['port']} {r['target']}" for r in rs or [])),
-    "TXT": RecordType("txtRecords", lambda rs: tuple("".join(r.get("value") or []) for r in rs or [])),
-}
-"""The one table of record types: what the provider accepts, and what the network model reads."""
-RECORD_TYPES = tuple(RECORDS)
-RECORD_FIELDS = {name: r.field for name, r in RECORDS.items()}
-
-
-def record_values(record_type: str, props: dict[str, Any]) -> tuple[str, ...]:
-    """A record set's records as text, from its wire properties."""
-    kind = RECORDS.get(record_type)
-    return kind.values(props.get(kind.field)) if kind is not None else ()
 
 
 def record_set_id(zone: ResourceId, record_type: str, name: str) -> ResourceId:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -61,6 +62,21 @@ def narrowest_role(action: str, *, data: bool) -> roles.RoleDefinition | None:
 def covers(assignment_scope: str, scope: str) -> bool:
     a, s = assignment_scope.rstrip("/").lower(), scope.rstrip("/").lower()
     return s == a or s.startswith(a + "/") or a == ""
+
+
+def decide_among(assignments: Iterable[Mapping[str, Any]], principal_id: str, action: str, scope: str, *,
+                 data: bool = False) -> Decision:
+    """The decision over these role assignments (in ARM's wire shape; others' assignments are skipped): the
+    store's, or ones exported from Azure for the troubleshooter."""
+    for a in assignments:
+        props = a.get("properties") or {}
+        if str(props.get("principalId", "")).lower() != principal_id.lower() or not covers(str(props.get("scope", "")), scope):
+            continue
+        role = roles.find(str(props.get("roleDefinitionId", "")))
+        if role is not None and role_allows(role, action, data):
+            return Decision(True, action, scope, principal_id,
+                            f"role '{role.name}' assigned at '{props['scope']}' allows it", str(a.get("id", "")))
+    return Decision(False, action, scope, principal_id, "no role assignment grants this action at this scope")
 
 
 GENERATION = ("setting", "rbac-generation")
@@ -127,15 +143,7 @@ class Authorizer:
 
     def decide(self, principal_id: str, action: str, scope: str, *, data: bool = False) -> Decision:
         """Whether any assignment of the principal at or above `scope` grants `action`."""
-        for a in self._for_principal(principal_id):
-            props = a["properties"]
-            if not covers(props["scope"], scope):
-                continue
-            role = roles.find(props["roleDefinitionId"])
-            if role is not None and role_allows(role, action, data):
-                return Decision(True, action, scope, principal_id,
-                                f"role '{role.name}' assigned at '{props['scope']}' allows it", a["id"])
-        return Decision(False, action, scope, principal_id, "no role assignment grants this action at this scope")
+        return decide_among(self._for_principal(principal_id), principal_id, action, scope, data=data)
 
     def _for_principal(self, principal_id: str) -> list[dict[str, Any]]:
         rec = self.store.get(*GENERATION)

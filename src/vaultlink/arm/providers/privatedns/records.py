@@ -11,9 +11,9 @@ import ipaddress
 import re
 from typing import Any
 
-from vaultlink.arm.dnsrecords import RECORD_FIELDS, RECORD_TYPES
 from vaultlink.arm.providers.privatedns.errors import PrivateDnsBadRequest, PrivateDnsConflict
 from vaultlink.core import errors
+from vaultlink.network.records import RECORD_FIELDS, RECORD_TYPES
 
 MAX_RECORDS = 20
 MAX_TTL = 2147483647

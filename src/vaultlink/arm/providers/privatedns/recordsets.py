@@ -11,7 +11,7 @@ from typing import Any
 
 from vaultlink.arm import autoregistration, dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
-from vaultlink.arm.dnsrecords import RECORD_FIELDS, RECORD_TYPES, record_set_id
+from vaultlink.arm.dnsrecords import record_set_id
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import records as rules
 from vaultlink.arm.providers.privatedns import schemas
@@ -29,6 +29,7 @@ from vaultlink.arm.resources import RESOURCE
 from vaultlink.arm.services import Services
 from vaultlink.arm.tracked import properties_of
 from vaultlink.core.ids import ResourceId
+from vaultlink.network.records import RECORD_FIELDS, RECORD_TYPES
 from vaultlink.store import Reader, Record, Transaction
 
 KIND = "Record set"

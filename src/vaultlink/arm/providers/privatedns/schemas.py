@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaultlink.arm.dnsrecords import RECORD_FIELDS, record_set_id
+from vaultlink.arm.dnsrecords import record_set_id
 from vaultlink.arm.providers.privatedns.model import ZONE_TYPE, bare, new_etag, new_internal_id
 from vaultlink.core.ids import ResourceId
+from vaultlink.network.records import RECORD_FIELDS
 
 MAX_RECORD_SETS = 25000
 MAX_LINKS = 1000
