@@ -16,7 +16,8 @@ from vaultlink.core.config import UNREACHABLE_504, UNREACHABLE_TIMEOUT, Config
 from vaultlink.runtime.files import load_credentials, read_state
 
 LAZY = {
-    "diagnose": ("vaultlink.cli.offline", "Which private-link check fails for a vault, and its fix."),
+    "diagnose": ("vaultlink.cli.diagnose",
+                 "Which private-link check fails for a vault, from a location or over an export of Azure, and its fix."),
     "demo": ("vaultlink.cli.demo", "Run the seed end to end in a fresh temporary data directory."),
     "import": ("vaultlink.cli.importing", "Rebuild a topology exported from Azure in the running vaultlink."),
     "vm": ("vaultlink.cli.vm", "Virtual machines: locations inside virtual networks."),

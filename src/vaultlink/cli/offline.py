@@ -100,18 +100,4 @@ def offline_only(state_dir: Path | None, from_network: str | None) -> None:
         fail("--from-network goes with --state DIR; for live state use --from vm NAME")
 
 
-@click.command(cls=Diagnose)
-@click.argument("vault")
-@STATE
-@FROM_NETWORK
-@click.option("--caller", default=None, help="The object id whose data-plane permission is checked.")
-@click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
-def diagnose(vault: str, state_dir: Path | None, from_network: str | None, caller: str | None, output: str) -> None:
-    """Why a private link to VAULT works or does not, over state exported from Azure (--state DIR)."""
-    offline_only(state_dir, from_network)
-    if state_dir is None:
-        fail("pass --state DIR, a directory exported with the commands of `vaultlink diagnose export-script`")
-    diagnose_state(state_dir, vault, from_network, caller, output)
-
-
-__all__ = ["FROM_NETWORK", "STATE", "Diagnose", "diagnose", "diagnose_state", "export_script", "offline_only"]
+__all__ = ["FROM_NETWORK", "STATE", "Diagnose", "diagnose_state", "export_script", "offline_only"]

@@ -1,4 +1,6 @@
-"""`vaultlink why REQUEST_ID`: the recorded decision for one data-plane request (network, then access), in words.
+"""`vaultlink why REQUEST_ID`: the recorded decision for one data-plane request (network, then access), in words,
+led for a refusal by its cause: the troubleshooting checks replayed from the same place for the same caller
+(diagnose/replay.py), naming the check that explains it and its fix.
 
 The server keeps the most recent decisions by the response's x-ms-request-id and serves them as JSON at
 `{proxy}/vaultlink/decisions/{id}` (plain HTTP, not through the proxy); `explain` turns one into the lines the
@@ -15,7 +17,10 @@ from typing import Any
 
 import click
 
-from vaultlink.cli.common import DATA_DIR, fail, live_status
+from vaultlink.cli.common import DATA_DIR, CommandFailed, fail, live_status
+from vaultlink.cli.diagnose import fetch_report
+from vaultlink.diagnose.replay import cause, refused, replay_location
+from vaultlink.diagnose.report import report_from_json
 from vaultlink.runtime.files import read_state
 
 
@@ -69,5 +74,17 @@ def why(data_dir: Path, request_id: str, output: str) -> None:
     if output == "json":
         click.echo(json.dumps(found, indent=2))
         return
-    for line in explain(request_id, found):
+    for line in [*lead(state, found), *explain(request_id, found)]:
         click.echo(line)
+
+
+def lead(state: dict[str, Any], found: dict[str, Any]) -> list[str]:
+    """The cause of a refusal, from the checks run now; nothing for an admitted request (or a decision
+    recorded before the log kept where it came from)."""
+    if not refused(found) or "callerObjectId" not in found:
+        return []
+    try:
+        body = fetch_report(state, found["vault"], replay_location(found), found["callerObjectId"])
+    except CommandFailed as e:  # the vault or the machine is gone since: the trace is all there is
+        return [f"cause: not replayed ({e.message})"]
+    return cause(found, report_from_json(body))

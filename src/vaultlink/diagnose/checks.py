@@ -37,6 +37,26 @@ class UnknownVault(LookupError):
     """The snapshot holds no vault of that name."""
 
 
+class UnknownLocation(LookupError):
+    """The location names no machine or virtual network of the snapshot."""
+
+
+def location_of(snapshot: Snapshot, where: str) -> Location:
+    """`internet`, `vm:NAME` (a machine, by name or id), or a virtual network's id (a client inside it)."""
+    if where.lower() == "internet":
+        return Location()
+    if where.lower().startswith("vm:"):
+        found = snapshot.machine_location(where[3:])
+        if found is None:
+            raise UnknownLocation(f"No machine named '{where[3:]}' is in the snapshot (see `vaultlink vm list`).")
+        return found
+    found = snapshot.network_location(where)
+    if found is None:
+        raise UnknownLocation(f"'{where}' is not a location: use internet, vm:NAME, or the id of a virtual network "
+                              "with a subnet.")
+    return found
+
+
 @dataclass(frozen=True)
 class Context:
     """What every check reads: the snapshot, the vault, where the client is, and the network model's answers
@@ -111,7 +131,8 @@ def run_checks(snapshot: Snapshot, vault: str, location: Location, *, caller: st
     results: list[Result] = []
     for check in CHECKS:
         results.append(check(ctx) if not _blocked(check, results) else _skipped(check, results))
-    return Report(model.name, describe(snapshot, location), tuple(results), _client_view(ctx, results), caller)
+    return Report(model.name, describe(snapshot, location), tuple(results), _client_view(ctx, results), caller,
+                  vault_id=str(snapshot.spelled(model.id)))
 
 
 def describe(snapshot: Snapshot, location: Location) -> str:

@@ -80,6 +80,7 @@ class Report:
     client: ClientView
     caller: str | None = None
     notes: tuple[str, ...] = field(default=())
+    vault_id: str = ""
 
     @property
     def failed(self) -> bool:
@@ -95,8 +96,21 @@ class Report:
     def to_json(self) -> dict[str, Any]:
         first = self.first_failure
         return {
-            "vault": self.vault, "from": self.location, "caller": self.caller, "failed": self.failed,
+            "vault": self.vault, "vaultId": self.vault_id, "from": self.location, "caller": self.caller, "failed": self.failed,
             "firstFailure": first.check if first is not None else None,
             "checks": [{**asdict(r), "verdict": str(r.verdict)} for r in self.results],
             "client": asdict(self.client), "notes": list(self.notes),
         }
+
+
+def report_from_json(body: dict[str, Any]) -> Report:
+    """A Report back from `to_json()` (what the server answers `vaultlink diagnose`)."""
+    results = []
+    for c in body["checks"]:
+        fix = Fix(tuple(c["fix"]["commands"]), c["fix"]["portal"]) if c.get("fix") else None
+        results.append(Result(c["check"], c["title"], Verdict(c["verdict"]), c["summary"], c.get("explanation", ""),
+                              tuple(Evidence(**e) for e in c.get("evidence") or []), fix))
+    client = body["client"]
+    view = ClientView(**{**client, "addresses": tuple(client["addresses"]), "aliases": tuple(client["aliases"])})
+    return Report(body["vault"], body["from"], tuple(results), view, body.get("caller"), tuple(body.get("notes") or []),
+                  body.get("vaultId", ""))

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs, unquote
 
 from vaultlink.core.asgi import Receive, Scope, Send
 
@@ -51,10 +53,11 @@ def status_app(
     info: Callable[[], dict[str, Any]],
     fallback: Callable[[Scope, Receive, Send], Awaitable[None]],
     decision: Callable[[str], dict[str, Any] | None],
+    diagnosis: Callable[[str, dict[str, str]], tuple[int, dict[str, Any]]] | None = None,
 ) -> Callable[[Scope, Receive, Send], Awaitable[None]]:
     """The edge's own address: /vaultlink/status for `vaultlink status`, /vaultlink/decisions/{request id} for
-    why a request was admitted or refused, everything else to `fallback` (the portal's loopback site, with the
-    managed-identity endpoint)."""
+    why a request was admitted or refused, /vaultlink/diagnose/{vault}?from=... for `vaultlink diagnose`,
+    everything else to `fallback` (the portal's loopback site, with the managed-identity endpoint)."""
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"] if scope["type"] == "http" else ""
@@ -70,6 +73,12 @@ def status_app(
                              "No decision is recorded for that request id (only the most recent are kept)."}}).encode())
             else:
                 await _reply(send, 200, json.dumps(found).encode())
+            return
+        if diagnosis is not None and path.startswith("/vaultlink/diagnose/") and scope["method"] == "GET":
+            await _drain(receive)
+            query = {k: v[-1] for k, v in parse_qs(scope.get("query_string", b"").decode()).items()}
+            status, body = await asyncio.to_thread(diagnosis, unquote(path.rsplit("/", 1)[1]), query)
+            await _reply(send, status, json.dumps(body).encode())
             return
         await fallback(scope, receive, send)
 

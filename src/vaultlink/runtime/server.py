@@ -39,6 +39,7 @@ from vaultlink.network.location import Location
 from vaultlink.portal import Portal, loopback_site, resolver
 from vaultlink.runtime import azcli, bootstrap, hosts
 from vaultlink.runtime.arrivals import Arrivals
+from vaultlink.runtime.diagnosis import LiveDiagnosis
 from vaultlink.runtime.files import STATE_FILE, read_state, redact
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.vaults import VaultDirectory
@@ -91,7 +92,8 @@ class Server:
         login_app = login.app()
         portal = Portal(arm, login_app, resolver(self.snapshots))
         site = loopback_site(portal, login_app, login.managed_identity_app())
-        local = hosts.status_app(self.status, site, self.decisions.find)
+        self.diagnosis = LiveDiagnosis(self.store, self.authorizer, self.credentials["servicePrincipal"]["objectId"])
+        local = hosts.status_app(self.status, site, self.decisions.find, self.diagnosis)
 
         table: dict[str, Any] = {h: arm for h in hosts.ARM_HOSTS}
         table.update({h: login_app for h in hosts.LOGIN_HOSTS})

@@ -135,10 +135,11 @@ class VaultApp:
                 admission, landing = admitted
                 seen[0] = admission.client_address
                 if not admission.allowed:
-                    raise network_refusal(admission, landing, vault, caller.describe())
+                    raise with_why(network_refusal(admission, landing, vault, caller.describe()), request_id)
             authorization = self.gate.decide(vault, caller, op.need, object_name)
             if not authorization.allowed:
-                raise self.gate.refusal(authorization, vault, caller)
+                refusal = self.gate.refusal(authorization, vault, caller)
+                raise with_why(refusal, request_id) if admitted is not None else refusal
         finally:
             if admitted is not None and self.decisions is not None:
                 self.decisions.record_lazily(request_id, lambda: decision_entry(
@@ -182,12 +183,24 @@ class RequestIds:
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
+WHY_HINT = "Run `vaultlink why {request_id}` to see why."
+
+
+def with_why(error: errors.AzureError, request_id: str) -> errors.AzureError:
+    """A refusal whose decision is recorded: Azure's code and text first, then the command that explains it
+    (az prints the message but not the response's x-ms-request-id)."""
+    separator = "" if error.message.endswith("\n") else "\r\n"
+    error.message = f"{error.message}{separator}{WHY_HINT.format(request_id=request_id)}"
+    return error
+
+
 def decision_entry(vault: VaultInfo, arrival: Arrival, admission: Admission, landing: Landing, caller: Caller,
                    authorization: Authorization | None) -> dict[str, Any]:
     """One request's decision as the decision log keeps it: the way in, the network rule, then who asked for
     what and the role or permission that decided (None when the network rules refused first)."""
     return {
-        "vault": vault.name, "location": arrival.location.describe(), "dns": list(arrival.dns),
+        "vault": vault.name, "location": arrival.location.describe(), "machine": arrival.location.machine,
+        "callerObjectId": caller.object_id, "dns": list(arrival.dns),
         "landing": {"kind": landing.kind, "address": landing.address, "reason": landing.reason},
         "admission": asdict(admission), "caller": caller.describe(),
         "authorization": asdict(authorization) if authorization is not None else None,
