@@ -43,17 +43,17 @@ rm -f "$DIR/{files.MANIFEST}"
 "$AZ" network vnet list --subscription "$SUBSCRIPTION" -o json > "$DIR/{files.VNETS}"
 "$AZ" network private-dns zone list --subscription "$SUBSCRIPTION" -o json > "$DIR/{files.ZONES}"
 
-# Each private endpoint's network interface, and its DNS zone groups (the records they write).
-"$AZ" network private-endpoint list --subscription "$SUBSCRIPTION" --query "[].id" -o tsv | while IFS= read -r pe; do
-  pe=${{pe%$'\\r'}}
+# Each private endpoint's DNS zone groups (the records they write) and its network interface.
+"$AZ" network private-endpoint list --subscription "$SUBSCRIPTION" --query "[].[id, join(' ', networkInterfaces[].id)]" \\
+    -o tsv | while IFS=$'\\t' read -r pe nics; do
+  nics=${{nics%$'\\r'}}
   rg=${{pe#*/resourceGroups/}}; rg=${{rg%%/*}}
   "$AZ" network private-endpoint dns-zone-group list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
     --endpoint-name "${{pe##*/}}" -o json > "$DIR/{files.ZONE_GROUPS}/$rg.${{pe##*/}}.json"
-done
-"$AZ" network private-endpoint list --subscription "$SUBSCRIPTION" --query "[].networkInterfaces[].id" -o tsv | while IFS= read -r nic; do
-  nic=${{nic%$'\\r'}}
-  rg=${{nic#*/resourceGroups/}}; rg=${{rg%%/*}}
-  "$AZ" network nic show --ids "$nic" -o json > "$DIR/{files.NICS}/$rg.${{nic##*/}}.json"
+  for nic in $nics; do
+    rg=${{nic#*/resourceGroups/}}; rg=${{rg%%/*}}
+    "$AZ" network nic show --ids "$nic" -o json > "$DIR/{files.NICS}/$rg.${{nic##*/}}.json"
+  done
 done
 
 # Each private DNS zone's virtual network links and record sets.
