@@ -169,6 +169,8 @@ def test_from_the_internet_and_without_a_caller(site: Site) -> None:
     report = json.loads(done.stdout)
     assert report["from"].startswith("the internet")
     assert {c["check"]: c["verdict"] for c in report["checks"]}["permission"] == "cannot decide"
+    by_name = offline(site.tmp, site.cases["rejected"].export, "--from-network", VNET, "-o", "json")
+    assert by_name.returncode == 1 and json.loads(by_name.stdout)["firstFailure"] == "connection"
     unknown = offline(site.tmp, site.cases["working"].export, "--from-network", site.vnet_id + "-missing")
     assert unknown.returncode == 1 and "is not in the export" in unknown.stderr and site.vnet_id in unknown.stderr
 

@@ -51,6 +51,7 @@ def diagnose_state(directory: Path, vault: str, from_network: str | None, caller
     snapshot = snapshot_of(export.resources, role_assignments=export.role_assignments)
     location = Location()
     if from_network:
+        from_network = _network_id(snapshot.names, list(snapshot.topology.vnets), from_network)
         found = snapshot.network_location(from_network)
         if found is None:
             networks = ", ".join(sorted(snapshot.names[k] for k in snapshot.topology.vnets)) or "none"
@@ -67,6 +68,17 @@ def diagnose_state(directory: Path, vault: str, from_network: str | None, caller
     else:
         click.echo(render(report), nl=False)
     raise SystemExit(1 if report.failed else 0)
+
+
+def _network_id(names: Any, vnets: list[str], given: str) -> str:
+    """A virtual network's id, from its id or (when only one network of the export has it) its bare name."""
+    if given.startswith("/"):
+        return given
+    matches = [str(names.get(key, key)) for key in vnets if key.rsplit("/", 1)[-1] == given.lower()]
+    if len(matches) > 1:
+        fail(f"more than one virtual network of the export is named {given}: pass its id, one of "
+             f"{', '.join(sorted(matches))}")
+    return matches[0] if matches else given
 
 
 class Diagnose(click.Command):
@@ -92,7 +104,8 @@ class Diagnose(click.Command):
 STATE = click.option("--state", "state_dir", default=None, type=click.Path(file_okay=False, path_type=Path),
                      help="Diagnose a directory exported from Azure (see `diagnose export-script`), with no server.")
 FROM_NETWORK = click.option("--from-network", default=None, metavar="VNET_ID",
-                            help="With --state: a client in this virtual network (default: the internet).")
+                            help="With --state: a client in this virtual network, by id or by name (default: the "
+                                 "internet).")
 
 
 def offline_only(state_dir: Path | None, from_network: str | None) -> None:
