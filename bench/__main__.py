@@ -1,4 +1,4 @@
-"""`python -m bench [startup|arm|secrets|scale|projection|dns|az|all]`: run the benchmarks, print a report, save it as JSON in bench/results/."""
+"""`python -m bench [startup|arm|secrets|scale|projection|diagnose|dns|az|all]`: run the benchmarks, print a report, save it as JSON in bench/results/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench import arm_throughput, az, dns, portal, projection, scale, secrets, startup
+from bench import arm_throughput, az, diagnose, dns, portal, projection, scale, secrets, startup
 from bench.common import ROOT, machine
 
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -26,7 +26,7 @@ def _terminate(signum: int, frame: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("which", nargs="?", default="all",
-                        choices=["all", "startup", "arm", "scale", "projection", "secrets", "dns", "az", "portal"])
+                        choices=["all", "startup", "arm", "scale", "projection", "diagnose", "secrets", "dns", "az", "portal"])
     parser.add_argument("--runs", type=int, default=startup.RUNS, help="start-up runs per case (default %(default)s)")
     parser.add_argument("--connections", type=int, default=arm_throughput.CONNECTIONS,
                         help="keep-alive connections (default %(default)s)")
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "secrets": (lambda: secrets.run(args.connections, args.duration), secrets.report),
         "scale": (scale.run, scale.report),
         "projection": (projection.run, projection.report),
+        "diagnose": (diagnose.run, diagnose.report),
         "dns": (lambda: dns.run(args.duration), dns.report),
         "az": (az.run, az.report),
         "portal": (portal.run, portal.report),

@@ -10,6 +10,7 @@ failing check is the cause.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from vaultlink.diagnose import fixes
 from vaultlink.diagnose.near import near_miss_records, near_miss_zones
 from vaultlink.diagnose.report import ClientView, Evidence, Report, Result, Verdict
-from vaultlink.diagnose.snapshot import Snapshot
+from vaultlink.diagnose.snapshot import CONNECTIONS, Snapshot
 from vaultlink.identity.rbac import decide_among, narrowest_role
 from vaultlink.network.admit import Admission, admit
 from vaultlink.network.arrive import arrive
@@ -28,7 +29,6 @@ from vaultlink.network.topology import Connection, ConnectionStatus, PrivateEndp
 
 SECRET_READ = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
 """What the permission check asks for: reading a secret, the read a client makes first."""
-PEC = "microsoft.keyvault/vaults/privateendpointconnections"
 
 PASS, FAIL, WARN, NA, UNKNOWN = Verdict.PASS, Verdict.FAIL, Verdict.WARN, Verdict.NOT_APPLICABLE, Verdict.UNKNOWN
 
@@ -101,7 +101,7 @@ class Context:
         """The vault's record of its connection from this endpoint (embedded in the vault, or its own resource)."""
         body = self.snapshot.body(self.vault.id) or {}
         embedded = list((body.get("properties") or {}).get("privateEndpointConnections") or [])
-        own = [b for k, b in self.snapshot.resources.items() if k.startswith(self.vault.id + "/privateendpointconnections/")]
+        own = self.snapshot.children(self.vault.id, CONNECTIONS)
         for c in embedded + own:
             pe = ((c.get("properties") or {}).get("privateEndpoint") or {}).get("id", "")
             if str(pe).lower().rstrip("/") == endpoint:
@@ -242,7 +242,7 @@ def link(ctx: Context) -> Result:
     target = ctx.exact_zones()[0]
     linked = ", ".join(_name(z.vnet) for z in target.links) or "no network"
     return Result("link", title, FAIL, f"{PRIVATELINK_ZONE} is not linked to {_name(vnet)}",
-                  f"The client asks {resolver}; the zone {PRIVATELINK_ZONE} is linked to {linked}, not to "
+                  f"The client asks {_short(resolver)}; the zone {PRIVATELINK_ZONE} is linked to {linked}, not to "
                   f"{_name(vnet)}, so the query is answered publicly with the vault's public address.",
                   (Evidence(target.id, "virtualNetworkLinks", linked, vnet),),
                   fixes.link(ctx.snapshot, target, vnet))
@@ -304,7 +304,7 @@ def address(ctx: Context) -> Result:
 
 def zonegroup(ctx: Context) -> Result:
     title = "Zone group keeps the record"
-    zone_ = ctx.linked_zone()
+    zone_ = ctx.linked_zone() or next(iter(ctx.exact_zones()), None)
     if not ctx.inside or zone_ is None or not ctx.endpoints():
         return Result("zonegroup", title, NA, "no endpoint and zone to join")
     group = _zone_group_of(ctx, zone_)
@@ -352,7 +352,7 @@ def permission(ctx: Context) -> Result:
         decision = decide_among(ctx.snapshot.role_assignments, ctx.caller, SECRET_READ, ctx.vault.id, data=True)
         evidence = (Evidence(ctx.vault.id, "roleAssignments", decision.reason, SECRET_READ),)
         if decision.allowed:
-            return Result("permission", title, PASS, decision.reason, evidence=evidence)
+            return Result("permission", title, PASS, _short(decision.reason), evidence=evidence)
         role = narrowest_role(SECRET_READ, data=True)
         role_name = role.name if role is not None else "Key Vault Secrets User"
         return Result("permission", title, FAIL, f"no role grants getSecret; '{role_name}' would",
@@ -435,8 +435,8 @@ def _name(key: str) -> str:
 
 
 def _short(text: str) -> str:
-    """Resource ids inside a sentence, by their last name."""
-    return " ".join(_name(word) if word.startswith("/subscriptions/") else word for word in text.split(" "))
+    """Resource ids inside a sentence (bare or quoted), by their last name."""
+    return re.sub(r"/subscriptions/[^\s']+", lambda m: _name(m.group(0)), text)
 
 
 def _record_id(zone_: PrivateZone, name: str) -> str:
@@ -458,7 +458,7 @@ def _endpoint_address(ctx: Context) -> str | None:
 def _zone_group_of(ctx: Context, zone_: PrivateZone) -> str | None:
     """The zone group of one of the vault's endpoints that names this zone, by its id."""
     for pe, _ in ctx.endpoints():
-        for group in ctx.snapshot.zone_groups.get(pe.id, ()):
+        for group in ctx.snapshot.zone_groups(pe.id):
             for config in (group.get("properties") or {}).get("privateDnsZoneConfigs") or []:
                 zid = str((config.get("properties") or {}).get("privateDnsZoneId") or "").lower().rstrip("/")
                 if zid == zone_.id:

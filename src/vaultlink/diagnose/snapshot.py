@@ -3,42 +3,79 @@ answers), projected into the network model by the same projection the control pl
 with the wire bodies kept beside it for what the model does not carry (provisioning states, the vault's side of
 each connection, zone groups, who approved what and when).
 
-The resources come from a running vaultlink's store (runtime/) or from JSON exported from real Azure; the
-checks cannot tell which. `role_assignments` is None when they are unknown (the permission check then says it
+The resources come from a running vaultlink (runtime/, whose Source reads its store by key, over the topology
+the server already keeps) or from JSON exported from real Azure (`snapshot_of`); the checks cannot tell which. `role_assignments` is None when they are unknown (the permission check then says it
 cannot decide).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from vaultlink.core.ids import ResourceId
 from vaultlink.network.location import Location
 from vaultlink.network.topology import Topology
-from vaultlink.network.wire import VNET, Parts, kind_of
+from vaultlink.network.wire import VNET, Parts
 
-ZONE_GROUP = "microsoft.network/privateendpoints/privatednszonegroups"
+ZONE_GROUPS = "privatednszonegroups"
+CONNECTIONS = "privateendpointconnections"
+
+
+class Source(Protocol):
+    """Where the wire bodies come from, by lower-cased resource id: the given resources, or the live store."""
+
+    def body(self, key: str) -> Mapping[str, Any] | None: ...
+
+    def children(self, key: str, collection: str) -> list[Mapping[str, Any]]:
+        """The resource's direct children in a collection (lower-cased: privateendpointconnections, ...)."""
+        ...
+
+
+class Resources:
+    """A Source over a list of wire resources (a virtual network's embedded subnets count as resources too)."""
+
+    def __init__(self, resources: Iterable[Mapping[str, Any]]) -> None:
+        self.bodies: dict[str, Mapping[str, Any]] = {}
+        self._children: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
+        for resource in resources:
+            for body in _with_children(resource):
+                rid = ResourceId.try_parse(str(body.get("id") or ""))
+                if rid is None:
+                    continue
+                self.bodies[rid.key] = body
+                if rid.parent is not None and rid.types:
+                    self._children.setdefault((rid.parent.key, rid.types[-1].lower()), []).append(body)
+
+    def body(self, key: str) -> Mapping[str, Any] | None:
+        return self.bodies.get(key)
+
+    def children(self, key: str, collection: str) -> list[Mapping[str, Any]]:
+        return list(self._children.get((key, collection), ()))
 
 
 @dataclass(frozen=True)
 class Snapshot:
     topology: Topology
-    resources: Mapping[str, Mapping[str, Any]]
-    """Wire bodies by lower-cased resource id."""
+    """The network model's view (network/wire.py's projection of the same resources)."""
+    source: Source
+    """The wire bodies, for what the model does not carry."""
     role_assignments: tuple[Mapping[str, Any], ...] | None = None
-    zone_groups: Mapping[str, tuple[Mapping[str, Any], ...]] = field(default_factory=dict)
-    """An endpoint's zone groups, by the endpoint's key."""
-    names: Mapping[str, str] = field(default_factory=dict)
-    """Resource keys to their ids as the wire spells them (for fix commands with the real names)."""
 
     def body(self, key: str) -> Mapping[str, Any] | None:
-        return self.resources.get(key.lower().rstrip("/"))
+        return self.source.body(key.lower().rstrip("/"))
+
+    def children(self, key: str, collection: str) -> list[Mapping[str, Any]]:
+        return self.source.children(key.lower().rstrip("/"), collection)
+
+    def zone_groups(self, endpoint: str) -> list[Mapping[str, Any]]:
+        return self.children(endpoint, ZONE_GROUPS)
 
     def spelled(self, key: str) -> ResourceId:
         """The resource id as the wire spelled it (real casing), parsed."""
-        return ResourceId.parse(self.names.get(key, key))
+        body = self.body(key)
+        return ResourceId.parse(str(body["id"]) if body is not None and body.get("id") else key)
 
     def vault_body(self, name: str) -> Mapping[str, Any] | None:
         model = self.topology.vaults.get(name.lower())
@@ -66,27 +103,16 @@ class Snapshot:
 def snapshot_of(resources: Iterable[Mapping[str, Any]], *,
                 role_assignments: Iterable[Mapping[str, Any]] | None = None,
                 public_addresses: Mapping[str, str] | None = None) -> Snapshot:
-    """The snapshot of these wire resources (a virtual network's embedded subnets count as resources too);
-    `public_addresses` gives machines' public addresses by the machine's lower-cased id, where known."""
+    """The snapshot of these wire resources; `public_addresses` gives machines' public addresses by the machine's
+    lower-cased id, where known."""
+    source = Resources(resources)
     parts = Parts()
-    bodies: dict[str, Mapping[str, Any]] = {}
-    names: dict[str, str] = {}
-    groups: dict[str, list[Mapping[str, Any]]] = {}
-    for resource in resources:
-        for body in _with_children(resource):
-            rid = ResourceId.try_parse(str(body.get("id") or ""))
-            if rid is None:
-                continue
-            bodies[rid.key] = body
-            names[rid.key] = str(body["id"]).rstrip("/")
-            kind = kind_of(rid)
-            if kind == ZONE_GROUP and rid.parent is not None:
-                groups.setdefault(rid.parent.key, []).append(body)
-            else:
-                parts.add(rid, dict(body))
-    topology = parts.topology(dict(public_addresses or {}))
-    return Snapshot(topology, bodies, None if role_assignments is None else tuple(role_assignments),
-                    {k: tuple(v) for k, v in groups.items()}, names)
+    for key, body in source.bodies.items():
+        rid = ResourceId.try_parse(key)
+        if rid is not None:
+            parts.add(rid, dict(body))
+    return Snapshot(parts.topology(dict(public_addresses or {})), source,
+                    None if role_assignments is None else tuple(role_assignments))
 
 
 def _with_children(resource: Mapping[str, Any]) -> list[Mapping[str, Any]]:

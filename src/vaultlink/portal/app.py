@@ -1,4 +1,4 @@
-"""The portal app: its routes, the resolve callable the runtime injects, and the loopback site.
+"""The portal app: its routes, the resolve and diagnose callables the runtime injects, and the loopback site.
 
 Pages live in `pages/`, one module per area, each a thin map from a page to the ARM calls it makes. Resource
 pages are addressed as `/resource{resource id}/{blade}` and found by resource type and blade in `RESOURCE_PAGES`.
@@ -36,6 +36,7 @@ from vaultlink.portal.pages import (
     vaults,
     vnets,
 )
+from vaultlink.portal.pages.diagnose import Diagnose
 from vaultlink.portal.sessions import Session, Sessions
 from vaultlink.portal.web import Handler, page
 
@@ -49,10 +50,11 @@ RESOURCE_PAGES: dict[tuple[str, str, str], Handler] = {
 class Portal:
     """The portal, a client of ARM and Entra through their ASGI apps."""
 
-    def __init__(self, arm: ASGIApp, login: ASGIApp, resolve: Resolve) -> None:
+    def __init__(self, arm: ASGIApp, login: ASGIApp, resolve: Resolve, diagnose: Diagnose | None = None) -> None:
         self.arm_http = in_process(arm)
         self.login_http = in_process(login)
         self.resolve = resolve
+        self.diagnose = diagnose
         self.sessions = Sessions()
         self.deployments = Deployments()
         self.app = Starlette(routes=self._routes())

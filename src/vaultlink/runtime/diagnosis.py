@@ -1,5 +1,6 @@
-"""The troubleshooter over live state: every resource the control plane stores, in its wire shape, with the
-role assignments and the machines' public addresses, made into a diagnose Snapshot and checked from a location.
+"""The troubleshooter over live state: the topology snapshot the server keeps (arm/projection.py, the network
+model the DNS server and the vault admit with), the resources' wire bodies read from the store as the checks ask,
+and the role assignments, checked from a location.
 
 Served at `GET /vaultlink/diagnose/{vault}?from=internet|vm:NAME[&caller=OBJECT_ID]` on the edge's own address
 (hosts.status_app); the caller defaults to the default service principal, which `vaultlink env` hands out.
@@ -7,32 +8,49 @@ Served at `GET /vaultlink/diagnose/{vault}?from=internet|vm:NAME[&caller=OBJECT_
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from vaultlink.arm.providers.compute import sidecar
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.diagnose.checks import UnknownLocation, UnknownVault, location_of, run_checks
 from vaultlink.diagnose.report import Report
-from vaultlink.diagnose.snapshot import Snapshot, snapshot_of
+from vaultlink.diagnose.snapshot import Snapshot
 from vaultlink.identity.rbac import Authorizer
+from vaultlink.network.topology import Topology
 from vaultlink.store import Store
-from vaultlink.store.base import iterate
 
 
-def live_snapshot(store: Store, authorizer: Authorizer) -> Snapshot:
-    resources = [rec.body for rec in iterate(store, RESOURCE) if isinstance(rec.body.get("id"), str)]
-    publics = {rec.key: str(rec.body.get("publicAddress") or "") for rec in iterate(store, sidecar.MACHINE)}
-    return snapshot_of(resources, role_assignments=authorizer.assignments(), public_addresses=publics)
+class StoreSource:
+    """Wire bodies read from the store by key, when a check asks: the checks read a few resources, so the live
+    diagnosis costs the same with ten resources as with ten thousand."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def body(self, key: str) -> Mapping[str, Any] | None:
+        rec = self.store.get(RESOURCE, key)
+        return rec.body if rec is not None and isinstance(rec.body.get("id"), str) else None
+
+    def children(self, key: str, collection: str) -> list[Mapping[str, Any]]:
+        prefix = f"{key}/{collection}/"
+        return [r.body for r in self.store.list(RESOURCE, prefix) if "/" not in r.key[len(prefix):]]
+
+
+def live_snapshot(store: Store, authorizer: Authorizer, topology: Topology) -> Snapshot:
+    """The server's current topology (the same projection of the same records), with the store as its source."""
+    return Snapshot(topology, StoreSource(store), tuple(authorizer.assignments()))
 
 
 class LiveDiagnosis:
-    def __init__(self, store: Store, authorizer: Authorizer, default_caller: str) -> None:
+    def __init__(self, store: Store, authorizer: Authorizer, topology: Callable[[], Topology],
+                 default_caller: str) -> None:
         self.store = store
         self.authorizer = authorizer
+        self.topology = topology
         self.default_caller = default_caller
 
     def report(self, vault: str, where: str = "internet", caller: str | None = None) -> Report:
-        snapshot = live_snapshot(self.store, self.authorizer)
+        snapshot = live_snapshot(self.store, self.authorizer, self.topology())
         return run_checks(snapshot, vault, location_of(snapshot, where), caller=caller or self.default_caller)
 
     def __call__(self, vault: str, query: dict[str, str]) -> tuple[int, dict[str, Any]]:

@@ -90,9 +90,10 @@ class Server:
         self.decisions.load()
         self.machines = Machines(self.store, self.snapshots)
         login_app = login.app()
-        portal = Portal(arm, login_app, resolver(self.snapshots))
+        self.diagnosis = LiveDiagnosis(self.store, self.authorizer, self.snapshots,
+                                       self.credentials["servicePrincipal"]["objectId"])
+        portal = Portal(arm, login_app, resolver(self.snapshots), self.diagnosis)
         site = loopback_site(portal, login_app, login.managed_identity_app())
-        self.diagnosis = LiveDiagnosis(self.store, self.authorizer, self.credentials["servicePrincipal"]["objectId"])
         local = hosts.status_app(self.status, site, self.decisions.find, self.diagnosis)
 
         table: dict[str, Any] = {h: arm for h in hosts.ARM_HOSTS}
