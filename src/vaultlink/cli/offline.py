@@ -51,10 +51,10 @@ def diagnose_state(directory: Path, vault: str, from_network: str | None, caller
     snapshot = snapshot_of(export.resources, role_assignments=export.role_assignments)
     location = Location()
     if from_network:
-        from_network = _network_id(snapshot.names, list(snapshot.topology.vnets), from_network)
+        from_network = _network_id(snapshot, from_network)
         found = snapshot.network_location(from_network)
         if found is None:
-            networks = ", ".join(sorted(snapshot.names[k] for k in snapshot.topology.vnets)) or "none"
+            networks = ", ".join(sorted(_spelled(snapshot, k) for k in snapshot.topology.vnets)) or "none"
             fail(f"the virtual network {from_network} is not in the export (or has no subnet); it holds: {networks}")
         location = found
     try:
@@ -70,11 +70,16 @@ def diagnose_state(directory: Path, vault: str, from_network: str | None, caller
     raise SystemExit(1 if report.failed else 0)
 
 
-def _network_id(names: Any, vnets: list[str], given: str) -> str:
+def _spelled(snapshot: Any, key: str) -> str:
+    body = snapshot.body(key)
+    return str(body["id"]) if body else key
+
+
+def _network_id(snapshot: Any, given: str) -> str:
     """A virtual network's id, from its id or (when only one network of the export has it) its bare name."""
     if given.startswith("/"):
         return given
-    matches = [str(names.get(key, key)) for key in vnets if key.rsplit("/", 1)[-1] == given.lower()]
+    matches = [_spelled(snapshot, key) for key in snapshot.topology.vnets if key.rsplit("/", 1)[-1] == given.lower()]
     if len(matches) > 1:
         fail(f"more than one virtual network of the export is named {given}: pass its id, one of "
              f"{', '.join(sorted(matches))}")
