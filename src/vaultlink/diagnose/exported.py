@@ -93,10 +93,10 @@ def _nested(children: dict[str, Convert] | None = None) -> Convert:
             return value
         if isinstance(value.get("properties"), dict):
             props = dict(value["properties"])
-            out = {k: _plain(v) for k, v in value.items() if k != "properties" and k not in AZ_ONLY}
+            out = {k: _plain(v) for k, v in value.items() if k != "properties" and k not in AZ_ONLY and v is not None}
         else:
             props = {k: v for k, v in value.items() if k not in ENVELOPE and k not in AZ_ONLY and v is not None}
-            out = {k: _plain(v) for k, v in value.items() if k in ENVELOPE}
+            out = {k: _plain(v) for k, v in value.items() if k in ENVELOPE and v is not None}
         converted: dict[str, Any] = {}
         for key, item in props.items():
             child = children.get(key)

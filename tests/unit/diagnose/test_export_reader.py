@@ -173,3 +173,37 @@ def test_the_script_names_every_file_the_reader_reads() -> None:
         assert name in script
     assert "VAULT=kv-dx-1" in script and "GROUP=rg-dx" in script
     assert export_script("kv", "my group", subscription="s1").count("'my group'") == 1
+
+
+def test_older_az_prints_nulls_for_every_unset_field_even_in_references() -> None:
+    """az before its network commands were generated from the REST specs printed the SDK models whole: a
+    reference to a subnet or an interface came with every other field null, and unset lists null too."""
+    endpoint = {
+        "customDnsConfigs": [], "etag": 'W/"e1"', "location": "eastus2", "name": "pe-old", "tags": None,
+        "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/privateEndpoints/pe-old",
+        "type": "Microsoft.Network/privateEndpoints", "provisioningState": "Succeeded", "resourceGroup": "g",
+        "manualPrivateLinkServiceConnections": [{
+            "etag": 'W/"e2"', "groupIds": None, "name": "c", "requestMessage": None, "resourceGroup": "g",
+            "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/privateEndpoints/pe-old/"
+                  "manualPrivateLinkServiceConnections/c",
+            "privateLinkServiceConnectionState": {"actionsRequired": "None", "description": "gone",
+                                                  "status": "Disconnected"},
+            "privateLinkServiceId": "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/kv",
+            "provisioningState": "Succeeded",
+            "type": "Microsoft.Network/privateEndpoints/manualPrivateLinkServiceConnections"}],
+        "networkInterfaces": [{"id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/"
+                                     "networkInterfaces/pe-old.nic.1", "ipConfigurations": None, "name": None,
+                               "etag": None, "type": None, "resourceGroup": "g"}],
+        "privateLinkServiceConnections": [],
+        "subnet": {"addressPrefix": None, "id": "/subscriptions/s/resourceGroups/g/providers/Microsoft.Network/"
+                                                "virtualNetworks/v/subnets/a", "privateEndpoints": None,
+                   "resourceGroup": "g", "name": None},
+    }
+    wire = exported.endpoint_wire(endpoint)
+    assert set(wire) == {"id", "name", "type", "location", "etag", "properties"}
+    props = wire["properties"]
+    assert props["subnet"] == {"id": endpoint["subnet"]["id"]}
+    assert props["networkInterfaces"] == [{"id": endpoint["networkInterfaces"][0]["id"]}]
+    [connection] = props["manualPrivateLinkServiceConnections"]
+    assert connection["properties"]["privateLinkServiceConnectionState"]["status"] == "Disconnected"
+    assert "groupIds" not in connection["properties"] and connection["etag"] == 'W/"e2"'
