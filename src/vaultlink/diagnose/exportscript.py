@@ -43,16 +43,17 @@ rm -f "$DIR/{files.MANIFEST}"
 "$AZ" network vnet list --subscription "$SUBSCRIPTION" -o json > "$DIR/{files.VNETS}"
 "$AZ" network private-dns zone list --subscription "$SUBSCRIPTION" -o json > "$DIR/{files.ZONES}"
 
+# The loops read ids from az; the commands inside them read nothing (< /dev/null), so none can take the next id.
 # Each private endpoint's DNS zone groups (the records they write) and its network interface.
 "$AZ" network private-endpoint list --subscription "$SUBSCRIPTION" --query "[].[id, join(' ', networkInterfaces[].id)]" \\
     -o tsv | while IFS=$'\\t' read -r pe nics; do
   nics=${{nics%$'\\r'}}
   rg=${{pe#*/resourceGroups/}}; rg=${{rg%%/*}}
   "$AZ" network private-endpoint dns-zone-group list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
-    --endpoint-name "${{pe##*/}}" -o json > "$DIR/{files.ZONE_GROUPS}/$rg.${{pe##*/}}.json"
+    --endpoint-name "${{pe##*/}}" -o json < /dev/null > "$DIR/{files.ZONE_GROUPS}/$rg.${{pe##*/}}.json"
   for nic in $nics; do
     rg=${{nic#*/resourceGroups/}}; rg=${{rg%%/*}}
-    "$AZ" network nic show --ids "$nic" -o json > "$DIR/{files.NICS}/$rg.${{nic##*/}}.json"
+    "$AZ" network nic show --ids "$nic" -o json < /dev/null > "$DIR/{files.NICS}/$rg.${{nic##*/}}.json"
   done
 done
 
@@ -61,9 +62,9 @@ done
   zone=${{zone%$'\\r'}}
   rg=${{zone#*/resourceGroups/}}; rg=${{rg%%/*}}
   "$AZ" network private-dns link vnet list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
-    --zone-name "${{zone##*/}}" -o json > "$DIR/{files.PRIVATE_DNS}/$rg.${{zone##*/}}.links.json"
+    --zone-name "${{zone##*/}}" -o json < /dev/null > "$DIR/{files.PRIVATE_DNS}/$rg.${{zone##*/}}.links.json"
   "$AZ" network private-dns record-set list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
-    --zone-name "${{zone##*/}}" -o json > "$DIR/{files.PRIVATE_DNS}/$rg.${{zone##*/}}.records.json"
+    --zone-name "${{zone##*/}}" -o json < /dev/null > "$DIR/{files.PRIVATE_DNS}/$rg.${{zone##*/}}.records.json"
 done
 
 # Optional: who may use the vault's data plane. Needs the right to read role assignments.
