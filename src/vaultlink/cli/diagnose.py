@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from vaultlink.cli.common import DATA_DIR, fail, live_status
+from vaultlink.cli.offline import FROM_NETWORK, STATE, Diagnose, diagnose_state, offline_only
 from vaultlink.diagnose.report import report_from_json
 from vaultlink.diagnose.text import render
 from vaultlink.runtime.files import read_state
@@ -49,7 +50,7 @@ def where_of(source: str, machine: str | None) -> str:
     return source
 
 
-@click.command()
+@click.command(cls=Diagnose)
 @DATA_DIR
 @click.argument("vault")
 @click.argument("machine", required=False)
@@ -58,9 +59,20 @@ def where_of(source: str, machine: str | None) -> str:
 @click.option("--caller", default=None, help="The object id whose data-plane permission is checked "
               "(default: the default service principal).")
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table")
-def diagnose(data_dir: Path, vault: str, machine: str | None, source: str, caller: str | None, output: str) -> None:
+@STATE
+@FROM_NETWORK
+def diagnose(data_dir: Path, vault: str, machine: str | None, source: str, caller: str | None, output: str,
+             state_dir: Path | None = None, from_network: str | None = None) -> None:
     """Why a private link to VAULT works or does not: each troubleshooting check's verdict from a location,
-    the first failure's cause and fix (az commands with the real names), and what the client would see."""
+    the first failure's cause and fix (az commands with the real names), and what the client would see.
+
+    With --state DIR it reads state exported from real Azure instead, with no server (`vaultlink diagnose
+    export-script VAULT -g RG` prints the az commands that export it)."""
+    offline_only(state_dir, from_network)
+    if state_dir is not None:
+        if machine or source != "internet":
+            fail("with --state the client's place is --from-network VNET_ID (or the internet, by default)")
+        diagnose_state(state_dir, vault, from_network, caller, output)
     where = where_of(source, machine)
     state = read_state(data_dir)
     if not state or live_status(state) is None:

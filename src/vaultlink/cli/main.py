@@ -16,12 +16,16 @@ from vaultlink.core.config import UNREACHABLE_504, UNREACHABLE_TIMEOUT, Config
 from vaultlink.runtime.files import load_credentials, read_state
 
 LAZY = {
-    "diagnose": ("vaultlink.cli.diagnose", "Which private-link check fails for a vault, from a location, and its fix."),
+    "diagnose": ("vaultlink.cli.diagnose",
+                 "Which private-link check fails for a vault, from a location or over an export of Azure, and its fix."),
     "demo": ("vaultlink.cli.demo", "Run the seed end to end in a fresh temporary data directory."),
+    "import": ("vaultlink.cli.importing", "Rebuild a topology exported from Azure in the running vaultlink."),
     "vm": ("vaultlink.cli.vm", "Virtual machines: locations inside virtual networks."),
     "why": ("vaultlink.cli.why", "Why a data-plane request was admitted or refused."),
 }
 """Commands imported only when named: (module, the one-line help `vaultlink --help` shows without importing it)."""
+COMMAND_OBJECTS = {"import": "import_export"}
+"""The lazy commands whose name is not a Python name: the module attribute that holds them."""
 
 
 class Commands(click.Group):
@@ -33,7 +37,8 @@ class Commands(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in LAZY:
-            command: click.Command = getattr(importlib.import_module(LAZY[cmd_name][0]), cmd_name)
+            module = importlib.import_module(LAZY[cmd_name][0])
+            command: click.Command = getattr(module, cmd_name, None) or getattr(module, COMMAND_OBJECTS[cmd_name])
             return command
         return super().get_command(ctx, cmd_name)
 
