@@ -46,6 +46,7 @@ VNET, SUBNET = "microsoft.network/virtualnetworks", "microsoft.network/virtualne
 ENDPOINT, NIC = "microsoft.network/privateendpoints", "microsoft.network/networkinterfaces"
 VM, VAULT = "microsoft.compute/virtualmachines", "microsoft.keyvault/vaults"
 ZONE, LINK = "microsoft.network/privatednszones", "microsoft.network/privatednszones/virtualnetworklinks"
+PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
 RECORD_SET = "record set"
 """A zone's record sets have one type each (`privateDnsZones/A`, ...); they share one projection."""
 
@@ -64,11 +65,10 @@ def kind_of(rid: ResourceId) -> str:
 # ---- each resource type's projection: (resource id, wire body) -> the model's value ------------------------
 
 def virtual_network(rid: ResourceId, body: dict[str, Any]) -> VirtualNetwork:
+    """Its peers are filled in from the peering records once all are read (`_with_peers`)."""
     props = body["properties"] or {}
-    peers = tuple(_key(p["properties"]["remoteVirtualNetwork"]["id"]) for p in props.get("virtualNetworkPeerings") or []
-                  if (p.get("properties") or {}).get("remoteVirtualNetwork", {}).get("id"))
     return VirtualNetwork(rid.key, tuple((props.get("addressSpace") or {}).get("addressPrefixes") or ()),
-                          tuple((props.get("dhcpOptions") or {}).get("dnsServers") or ()), peers)
+                          tuple((props.get("dhcpOptions") or {}).get("dnsServers") or ()))
 
 
 def subnet(rid: ResourceId, body: dict[str, Any]) -> Subnet:
@@ -109,7 +109,7 @@ def raw(rid: ResourceId, body: dict[str, Any]) -> dict[str, Any]:
 
 PROJECTIONS: dict[str, Callable[[ResourceId, dict[str, Any]], Any]] = {
     VNET: virtual_network, SUBNET: subnet, VAULT: vault, ZONE: raw, LINK: zone_link, RECORD_SET: record_set,
-    ENDPOINT: raw, NIC: raw, VM: raw,
+    ENDPOINT: raw, NIC: raw, VM: raw, PEERING: raw,
 }
 PATCHABLE = frozenset({RECORD_SET, LINK, VAULT})
 """Kinds whose projection depends on their own record alone, so a write to one patches the snapshot (a delete
@@ -129,6 +129,7 @@ class Parts:
     endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
     nics: dict[str, dict[str, Any]] = field(default_factory=dict)
     vms: dict[str, dict[str, Any]] = field(default_factory=dict)
+    peerings: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def add(self, rid: ResourceId, body: dict[str, Any]) -> None:
         kind = kind_of(rid)
@@ -146,7 +147,8 @@ class Parts:
             self.vaults[value.name] = value
         else:
             tables: dict[str, dict[str, Any]] = {VNET: self.vnets, SUBNET: self.subnets, ZONE: self.zones,
-                                                 ENDPOINT: self.endpoints, NIC: self.nics, VM: self.vms}
+                                                 ENDPOINT: self.endpoints, NIC: self.nics, VM: self.vms,
+                                                 PEERING: self.peerings}
             tables[kind][rid.key] = value
 
 
@@ -159,9 +161,22 @@ def build(store: Store) -> Topology:
     publics = {r.key: str(r.body.get("publicAddress") or "") for r in iterate(store, sidecar.MACHINE)} if parts.vms else {}
     zones = {key: PrivateZone(key, body["name"].lower(), tuple(parts.links.get(key, {}).values()),
                               PersistentMap(parts.records.get(key, {}))) for key, body in parts.zones.items()}
-    return Topology(vnets=PersistentMap(parts.vnets), subnets=PersistentMap(parts.subnets),
+    return Topology(vnets=PersistentMap(_with_peers(parts)), subnets=PersistentMap(parts.subnets),
                     endpoints=_endpoints(parts), machines=PersistentMap(_machines(parts, publics)),
                     zones=tuple(zones.values()), vaults=PersistentMap(parts.vaults))
+
+
+def _with_peers(parts: Parts) -> dict[str, VirtualNetwork]:
+    """Each network with the remote networks of its peerings that carry traffic: Connected, with
+    allowVirtualNetworkAccess. The model lets traffic through only where both directions list each other."""
+    peers: dict[str, list[str]] = {}
+    for key, body in parts.peerings.items():
+        props = body["properties"] or {}
+        remote = (props.get("remoteVirtualNetwork") or {}).get("id")
+        if remote and props.get("peeringState") == "Connected" and props.get("allowVirtualNetworkAccess", True):
+            peers.setdefault(key.rsplit("/virtualnetworkpeerings/", 1)[0], []).append(_key(remote))
+    return {key: dataclasses.replace(v, peers=tuple(sorted(peers[key]))) if key in peers else v
+            for key, v in parts.vnets.items()}
 
 
 def _endpoints(parts: Parts) -> tuple[PrivateEndpoint, ...]:

@@ -223,16 +223,18 @@ AZURE_DNS = "168.63.129.16"
 
 def view_for(topology: Topology, vnet: str | None) -> tuple[str | None, str] | None:
     """Whose answers a machine in `vnet` gets: its own network's Azure-provided resolver, or the view of the
-    forwarder its custom DNS servers name. None when the custom DNS server answers nobody."""
+    forwarder its custom DNS servers name, when that forwarder's network is reachable (the network itself, or
+    one peered with it). None when the custom DNS server answers nobody reachable."""
     if vnet is None:
         return None, "the internet's resolver"
     network = topology.vnets.get(vnet)
     servers = network.dns_servers if network else ()
     if not servers or servers[0] == AZURE_DNS:
         return vnet, f"the Azure-provided resolver of {vnet}"
-    for machine in topology.machines.values():
-        if machine.address == servers[0]:
-            forwarder_vnet = machine.subnet.rsplit("/subnets/", 1)[0]
+    reachable = topology.reachable_vnets(vnet)
+    for machine in topology.machines.values():  # networks that are not peered may reuse one address space
+        forwarder_vnet = machine.subnet.rsplit("/subnets/", 1)[0]
+        if machine.address == servers[0] and forwarder_vnet in reachable:
             return forwarder_vnet, (f"the custom DNS server {servers[0]} ({machine.name}), which forwards to the "
                                     f"Azure-provided resolver of {forwarder_vnet}")
     return None
