@@ -26,10 +26,13 @@ from vaultlink.core.ids import ResourceId
 from vaultlink.core.persistent import PersistentMap
 from vaultlink.network.topology import (
     Connection,
+    ForwardingRule,
+    InboundEndpoint,
     Machine,
     PrivateEndpoint,
     PrivateZone,
     RecordSet,
+    Ruleset,
     Subnet,
     Topology,
     Vault,
@@ -47,6 +50,10 @@ ENDPOINT, NIC = "microsoft.network/privateendpoints", "microsoft.network/network
 VM, VAULT = "microsoft.compute/virtualmachines", "microsoft.keyvault/vaults"
 ZONE, LINK = "microsoft.network/privatednszones", "microsoft.network/privatednszones/virtualnetworklinks"
 PEERING = "microsoft.network/virtualnetworks/virtualnetworkpeerings"
+INBOUND, OUTBOUND = "microsoft.network/dnsresolvers/inboundendpoints", "microsoft.network/dnsresolvers/outboundendpoints"
+RULESET = "microsoft.network/dnsforwardingrulesets"
+RULE, RULESET_LINK = f"{RULESET}/forwardingrules", f"{RULESET}/virtualnetworklinks"
+RESOLVER_KINDS = (INBOUND, OUTBOUND, RULESET, RULE, RULESET_LINK)
 RECORD_SET = "record set"
 """A zone's record sets have one type each (`privateDnsZones/A`, ...); they share one projection."""
 
@@ -109,7 +116,7 @@ def raw(rid: ResourceId, body: dict[str, Any]) -> dict[str, Any]:
 
 PROJECTIONS: dict[str, Callable[[ResourceId, dict[str, Any]], Any]] = {
     VNET: virtual_network, SUBNET: subnet, VAULT: vault, ZONE: raw, LINK: zone_link, RECORD_SET: record_set,
-    ENDPOINT: raw, NIC: raw, VM: raw, PEERING: raw,
+    ENDPOINT: raw, NIC: raw, VM: raw, PEERING: raw, **{kind: raw for kind in RESOLVER_KINDS},
 }
 PATCHABLE = frozenset({RECORD_SET, LINK, VAULT})
 """Kinds whose projection depends on their own record alone, so a write to one patches the snapshot (a delete
@@ -130,6 +137,8 @@ class Parts:
     nics: dict[str, dict[str, Any]] = field(default_factory=dict)
     vms: dict[str, dict[str, Any]] = field(default_factory=dict)
     peerings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    resolver: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """DNS Private Resolver's records: kind -> key -> body."""
 
     def add(self, rid: ResourceId, body: dict[str, Any]) -> None:
         kind = kind_of(rid)
@@ -145,6 +154,8 @@ class Parts:
                 self.links.setdefault(parent, {})[rid.key] = value
         elif kind == VAULT:
             self.vaults[value.name] = value
+        elif kind in RESOLVER_KINDS:
+            self.resolver.setdefault(kind, {})[rid.key] = value
         else:
             tables: dict[str, dict[str, Any]] = {VNET: self.vnets, SUBNET: self.subnets, ZONE: self.zones,
                                                  ENDPOINT: self.endpoints, NIC: self.nics, VM: self.vms,
@@ -163,7 +174,8 @@ def build(store: Store) -> Topology:
                               PersistentMap(parts.records.get(key, {}))) for key, body in parts.zones.items()}
     return Topology(vnets=PersistentMap(_with_peers(parts)), subnets=PersistentMap(parts.subnets),
                     endpoints=_endpoints(parts), machines=PersistentMap(_machines(parts, publics)),
-                    zones=tuple(zones.values()), vaults=PersistentMap(parts.vaults))
+                    zones=tuple(zones.values()), vaults=PersistentMap(parts.vaults),
+                    inbound_endpoints=_inbound(parts), rulesets=_rulesets(parts))
 
 
 def _with_peers(parts: Parts) -> dict[str, VirtualNetwork]:
@@ -177,6 +189,45 @@ def _with_peers(parts: Parts) -> dict[str, VirtualNetwork]:
             peers.setdefault(key.rsplit("/virtualnetworkpeerings/", 1)[0], []).append(_key(remote))
     return {key: dataclasses.replace(v, peers=tuple(sorted(peers[key]))) if key in peers else v
             for key, v in parts.vnets.items()}
+
+
+def _vnet_of(subnet: Any) -> str:
+    return _key(str(subnet)).rsplit("/subnets/", 1)[0]
+
+
+def _inbound(parts: Parts) -> tuple[InboundEndpoint, ...]:
+    out = []
+    for key, body in parts.resolver.get(INBOUND, {}).items():
+        for config in (body["properties"] or {}).get("ipConfigurations") or []:
+            if config.get("privateIpAddress") and (config.get("subnet") or {}).get("id"):
+                out.append(InboundEndpoint(key, _vnet_of(config["subnet"]["id"]), str(config["privateIpAddress"])))
+    return tuple(out)
+
+
+def _rulesets(parts: Parts) -> tuple[Ruleset, ...]:
+    """Each ruleset with its rules, the networks linked to it, and the network its outbound endpoint sends from."""
+    outbound = parts.resolver.get(OUTBOUND, {})
+    rules: dict[str, list[ForwardingRule]] = {}
+    for key, body in parts.resolver.get(RULE, {}).items():
+        props = body["properties"] or {}
+        targets = tuple(f"{t['ipAddress']}:{t.get('port', 53)}" for t in props.get("targetDnsServers") or [])
+        domain = str(props.get("domainName") or "").lower().rstrip(".")
+        rules.setdefault(key.rsplit("/forwardingrules/", 1)[0], []).append(
+            ForwardingRule(domain, targets, props.get("forwardingRuleState", "Enabled") == "Enabled"))
+    links: dict[str, list[str]] = {}
+    for key, body in parts.resolver.get(RULESET_LINK, {}).items():
+        vnet = ((body["properties"] or {}).get("virtualNetwork") or {}).get("id")
+        if vnet:
+            links.setdefault(key.rsplit("/virtualnetworklinks/", 1)[0], []).append(_key(vnet))
+    out = []
+    for key, body in parts.resolver.get(RULESET, {}).items():
+        refs = (body["properties"] or {}).get("dnsResolverOutboundEndpoints") or [{}]
+        endpoint = outbound.get(_key(str(refs[0].get("id", ""))))
+        if endpoint is None:
+            continue
+        vnet = _vnet_of(((endpoint["properties"] or {}).get("subnet") or {}).get("id", ""))
+        out.append(Ruleset(key, vnet, tuple(rules.get(key, ())), tuple(sorted(links.get(key, ())))))
+    return tuple(out)
 
 
 def _endpoints(parts: Parts) -> tuple[PrivateEndpoint, ...]:
