@@ -17,9 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from vaultlink.arm import sites
 from vaultlink.arm.dnsrecords import RECORD_TYPES, record_values
 from vaultlink.arm.privatelink import PENDING
 from vaultlink.arm.providers.compute import sidecar
+from vaultlink.arm.providers.network.gateways import vnet_of_gateway
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core import regions
 from vaultlink.core.ids import ResourceId
@@ -33,11 +35,13 @@ from vaultlink.network.topology import (
     PrivateZone,
     RecordSet,
     Ruleset,
+    Site,
     Subnet,
     Topology,
     Vault,
     VirtualNetwork,
     ZoneLink,
+    site_view,
 )
 from vaultlink.store import Store
 from vaultlink.store.base import iterate
@@ -54,6 +58,9 @@ INBOUND, OUTBOUND = "microsoft.network/dnsresolvers/inboundendpoints", "microsof
 RULESET = "microsoft.network/dnsforwardingrulesets"
 RULE, RULESET_LINK = f"{RULESET}/forwardingrules", f"{RULESET}/virtualnetworklinks"
 RESOLVER_KINDS = (INBOUND, OUTBOUND, RULESET, RULE, RULESET_LINK)
+VNG, LNG = "microsoft.network/virtualnetworkgateways", "microsoft.network/localnetworkgateways"
+CONNECTION = "microsoft.network/connections"
+GATEWAY_KINDS = (VNG, LNG, CONNECTION)
 RECORD_SET = "record set"
 """A zone's record sets have one type each (`privateDnsZones/A`, ...); they share one projection."""
 
@@ -116,7 +123,8 @@ def raw(rid: ResourceId, body: dict[str, Any]) -> dict[str, Any]:
 
 PROJECTIONS: dict[str, Callable[[ResourceId, dict[str, Any]], Any]] = {
     VNET: virtual_network, SUBNET: subnet, VAULT: vault, ZONE: raw, LINK: zone_link, RECORD_SET: record_set,
-    ENDPOINT: raw, NIC: raw, VM: raw, PEERING: raw, **{kind: raw for kind in RESOLVER_KINDS},
+    ENDPOINT: raw, NIC: raw, VM: raw, PEERING: raw,
+    **{kind: raw for kind in (*RESOLVER_KINDS, *GATEWAY_KINDS)},
 }
 PATCHABLE = frozenset({RECORD_SET, LINK, VAULT})
 """Kinds whose projection depends on their own record alone, so a write to one patches the snapshot (a delete
@@ -139,6 +147,8 @@ class Parts:
     peerings: dict[str, dict[str, Any]] = field(default_factory=dict)
     resolver: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     """DNS Private Resolver's records: kind -> key -> body."""
+    gateways: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """VPN gateways, local network gateways and connections: kind -> key -> body."""
 
     def add(self, rid: ResourceId, body: dict[str, Any]) -> None:
         kind = kind_of(rid)
@@ -156,6 +166,8 @@ class Parts:
             self.vaults[value.name] = value
         elif kind in RESOLVER_KINDS:
             self.resolver.setdefault(kind, {})[rid.key] = value
+        elif kind in GATEWAY_KINDS:
+            self.gateways.setdefault(kind, {})[rid.key] = value
         else:
             tables: dict[str, dict[str, Any]] = {VNET: self.vnets, SUBNET: self.subnets, ZONE: self.zones,
                                                  ENDPOINT: self.endpoints, NIC: self.nics, VM: self.vms,
@@ -170,12 +182,19 @@ def build(store: Store) -> Topology:
         if rid is not None:
             parts.add(rid, rec.body)
     publics = {r.key: str(r.body.get("publicAddress") or "") for r in iterate(store, sidecar.MACHINE)} if parts.vms else {}
+    site_records = [r.body for r in iterate(store, sites.SITE)]
+    machines = _machines(parts, publics)
+    for site in site_records:
+        for name, address in (site.get("machines") or {}).items():
+            key = sites.machine_key(site["name"], name)
+            machines[key] = Machine(key, name, site_view(site["name"]), str(address), str(site["publicAddress"]))
     zones = {key: PrivateZone(key, body["name"].lower(), tuple(parts.links.get(key, {}).values()),
                               PersistentMap(parts.records.get(key, {}))) for key, body in parts.zones.items()}
     return Topology(vnets=PersistentMap(_with_peers(parts)), subnets=PersistentMap(parts.subnets),
-                    endpoints=_endpoints(parts), machines=PersistentMap(_machines(parts, publics)),
+                    endpoints=_endpoints(parts), machines=PersistentMap(machines),
                     zones=tuple(zones.values()), vaults=PersistentMap(parts.vaults),
-                    inbound_endpoints=_inbound(parts), rulesets=_rulesets(parts))
+                    inbound_endpoints=_inbound(parts), rulesets=_rulesets(parts),
+                    sites=PersistentMap(_sites(parts, site_records)))
 
 
 def _with_peers(parts: Parts) -> dict[str, VirtualNetwork]:
@@ -189,6 +208,27 @@ def _with_peers(parts: Parts) -> dict[str, VirtualNetwork]:
             peers.setdefault(key.rsplit("/virtualnetworkpeerings/", 1)[0], []).append(_key(remote))
     return {key: dataclasses.replace(v, peers=tuple(sorted(peers[key]))) if key in peers else v
             for key, v in parts.vnets.items()}
+
+
+def _sites(parts: Parts, records: list[dict[str, Any]]) -> dict[str, Site]:
+    """Each site with its conditional forwarders and the networks its VPN connections join it to: a connection
+    from a virtual network gateway to a local network gateway whose address is the site's."""
+    joined: dict[str, list[str]] = {}
+    for body in parts.gateways.get(CONNECTION, {}).values():
+        props = body["properties"] or {}
+        gateway = parts.gateways.get(VNG, {}).get(_key(str((props.get("virtualNetworkGateway1") or {}).get("id", ""))))
+        local = parts.gateways.get(LNG, {}).get(_key(str((props.get("localNetworkGateway2") or {}).get("id", ""))))
+        vnet = vnet_of_gateway(gateway) if gateway is not None else None
+        if vnet and local is not None:
+            joined.setdefault(str(local["properties"].get("gatewayIpAddress")), []).append(vnet)
+    out = {}
+    for site in records:
+        rules = tuple(ForwardingRule(str(f["zone"]), tuple(f["targets"])) for f in site.get("forwarders") or [])
+        out[site["name"].lower()] = Site(site["name"].lower(), tuple(site["addressSpace"]), str(site["dnsServer"]), rules,
+                                         site.get("resolution") == "iterative",
+                                         tuple(sorted(set(joined.get(str(site["publicAddress"]), [])))),
+                                         str(site["publicAddress"]))
+    return out
 
 
 def _vnet_of(subnet: Any) -> str:

@@ -17,6 +17,7 @@ from vaultlink.runtime.files import load_credentials, read_state
 
 LAZY = {
     "demo": ("vaultlink.cli.demo", "Run the seed end to end in a fresh temporary data directory."),
+    "site": ("vaultlink.cli.site", "On-premises sites: networks outside Azure, their machines and DNS forwarders."),
     "vm": ("vaultlink.cli.vm", "Virtual machines: locations inside virtual networks."),
     "why": ("vaultlink.cli.why", "Why a data-plane request was admitted or refused."),
 }

@@ -229,6 +229,11 @@ class Resolvers:
                                     for key, (h, p) in self.networks.items() if key in inbound},
             "dnsSites": {key[len(SITE_PREFIX):]: f"{h}:{p}" for key, (h, p) in self.networks.items()
                          if key.startswith(SITE_PREFIX)},
+            "sites": {site.name: {"dnsServer": site.dns_address, "vnets": list(site.vnets),
+                                  "forwarders": {f.domain: list(f.targets) for f in site.forwarders},
+                                  "machines": sorted(m.name for m in topology.machines.values()
+                                                     if m.subnet == site_view(site.name))}
+                      for site in topology.sites.values()},
             "dnsViews53": {vnet: address for vnet, address in self.system.items() if vnet is not None},
             "dnsInternet53": self.system.get(None),
         }

@@ -6,6 +6,7 @@ from __future__ import annotations
 from vaultlink.arm.dispatch import Route
 from vaultlink.arm.providers.network import endpoints, peerings, vnets
 from vaultlink.arm.providers.network.endpoints import PrivateEndpoints
+from vaultlink.arm.providers.network.gateways import CONNECTION, LNG, PARAMS, VNG, Gateways
 from vaultlink.arm.providers.network.nics import NetworkInterfaces
 from vaultlink.arm.providers.network.peerings import VirtualNetworkPeerings
 from vaultlink.arm.providers.network.subnets import Subnets
@@ -39,7 +40,18 @@ def routes(services: Services) -> list[Route]:
     VN, SN, NI, PEP, ZG = ("Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets",
                            "Microsoft.Network/networkInterfaces", "Microsoft.Network/privateEndpoints",
                            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
-    return [
+    gateway_routes = []
+    for kind, group in ((VNG, "VirtualNetworkGateways"), (LNG, "LocalNetworkGateways"),
+                        (CONNECTION, "VirtualNetworkGatewayConnections")):
+        g, plural = Gateways(services, kind), kind.split("/", 1)[1]
+        one = f"{GROUP}/{plural}/{{{PARAMS[kind]}}}"
+        gateway_routes += [
+            Route(f"{group}_List", "GET", f"{GROUP}/{plural}", g.list_resources, N, plural, action=kind + "/read"),
+            Route(f"{group}_Get", "GET", one, g.get, N, plural, action=kind + "/read"),
+            Route(f"{group}_CreateOrUpdate", "PUT", one, g.put, N, plural, action=kind + "/write"),
+            Route(f"{group}_Delete", "DELETE", one, g.delete, N, plural, action=kind + "/delete"),
+        ]
+    return gateway_routes + [
         Route("VirtualNetworks_ListAll", "GET", SUB + "/virtualNetworks", v.list_resources, N, "virtualNetworks", action=VN + "/read"),
         Route("VirtualNetworks_List", "GET", GROUP + "/virtualNetworks", v.list_resources, N, "virtualNetworks", action=VN + "/read"),
         Route("VirtualNetworks_Get", "GET", VNET, v.get, N, "virtualNetworks", action=VN + "/read"),
