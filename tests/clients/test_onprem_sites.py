@@ -18,6 +18,7 @@ from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.mgmt.dnsresolver import DnsResolverManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from tests.clients import az_support
+from tests.clients.az_support import Az
 from tests.clients.machines_support import vaultlink_cli, vm_json
 from tests.clients.network_support import VAULT_ZONE, Net
 from tests.clients.test_dns_resolver import DELEGATED
@@ -182,3 +183,24 @@ def test_the_four_forwarder_arrangements(world: World) -> None:
     assert "status: SERVFAIL" in out, out
     with pytest.raises((HttpResponseError, ServiceRequestError)):
         world.read("onprem")
+
+
+def test_az_network_local_gateway_and_vpn_connection(world: World, tmp_path_factory: pytest.TempPathFactory) -> None:
+    az = Az(world.running, tmp_path_factory.mktemp("az-vpn"))
+    az.login()
+    branch = world.site("office", "--address-space", "172.30.0.0/16")
+    local = az("network", "local-gateway", "create", "-g", GROUP, "-n", "lng-office", "--gateway-ip-address",
+               branch["publicAddress"], "--local-address-prefixes", "172.30.0.0/16")
+    assert local["gatewayIpAddress"] == branch["publicAddress"]
+    made = az("network", "vpn-connection", "create", "-g", GROUP, "-n", "to-office", "--vnet-gateway1", "vpn",
+              "--local-gateway2", "lng-office", "--shared-key", "not-kept")
+    connection = made.get("resource", made)
+    assert connection["connectionType"] == "IPsec"
+    shown = az("network", "vpn-connection", "show", "-g", GROUP, "-n", "to-office")
+    assert shown["connectionStatus"] == "Connected" and "sharedKey" not in shown
+    deadline = time.monotonic() + 10
+    while not world.show("office")["connectedVirtualNetworks"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert world.show("office")["connectedVirtualNetworks"]
+    az("network", "vpn-connection", "delete", "-g", GROUP, "-n", "to-office")
+    assert "to-office" not in [c["name"] for c in az("network", "vpn-connection", "list", "-g", GROUP)]
