@@ -216,3 +216,31 @@ def test_hub_and_spoke(running: Running) -> None:
     assert f"IN A {address}" not in dig_from(running, app, name)
     with pytest.raises((HttpResponseError, ServiceRequestError)):  # a new connection, as an open one stays up
         secrets_from(running, app, vault).get_secret("over-peering")
+
+
+BAD_BODIES: list[Any] = [{}, {"properties": None}, {"properties": []}, {"properties": {"remoteVirtualNetwork": "x"}},
+                         {"location": "eastus", "properties": {"virtualNetwork": {"id": 5}, "ipConfigurations": [{}],
+                                                               "subnet": {}, "targetDnsServers": "x",
+                                                               "domainName": 3, "gatewayIpAddress": None}}]
+
+
+def test_bad_bodies_get_azure_errors_never_a_500(net: Net) -> None:
+    group = net.group()
+    vnet = net.vnet(group, "vn", space="10.90.0.0/16", subnets={"default": "10.90.0.0/24"})
+    base = f"/resourceGroups/{group}/providers/Microsoft.Network"
+    paths = {
+        f"{vnet.id}/virtualNetworkPeerings/p": "2024-07-01",
+        f"{base}/dnsResolvers/r": "2022-07-01",
+        f"{base}/dnsResolvers/r/inboundEndpoints/i": "2022-07-01",
+        f"{base}/dnsForwardingRulesets/rs": "2022-07-01",
+        f"{base}/dnsForwardingRulesets/rs/forwardingRules/f": "2022-07-01",
+        f"{base}/virtualNetworkGateways/g": "2024-07-01",
+        f"{base}/localNetworkGateways/l": "2024-07-01",
+        f"{base}/connections/c": "2024-07-01",
+    }
+    session = net.session()
+    for path, api in paths.items():
+        for body in BAD_BODIES:
+            r = session.put(net.url(path, api), json=body)
+            assert 400 <= r.status_code < 500, (path, body, r.status_code, r.text)
+            assert r.json()["error"]["code"], r.text
