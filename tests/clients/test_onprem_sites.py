@@ -204,3 +204,29 @@ def test_az_network_local_gateway_and_vpn_connection(world: World, tmp_path_fact
     assert world.show("office")["connectedVirtualNetworks"]
     az("network", "vpn-connection", "delete", "-g", GROUP, "-n", "to-office")
     assert "to-office" not in [c["name"] for c in az("network", "vpn-connection", "list", "-g", GROUP)]
+
+
+def test_a_spoke_using_the_hubs_gateway_is_reachable_from_the_site(world: World) -> None:
+    c = world.net.client
+    spoke = c.virtual_networks.begin_create_or_update(GROUP, "spoke", {"location": "eastus", "properties": {
+        "addressSpace": {"addressPrefixes": ["10.81.0.0/16"]},
+        "subnets": [{"name": "default", "properties": {"addressPrefix": "10.81.0.0/24"}}]}}).result()
+    forwarder = vm_json(world.running, "create", "spoke-dns", "-g", GROUP, "--vnet", "spoke", "--subnet", "default")
+    remote = world.site("remote", "--address-space", "172.31.0.0/16")
+    world.connect(remote)
+    vm_json(world.running, "create", "desk", "--site", "remote")
+    vaultlink_cli(world.running, "site", "forwarder", "add", "remote", "--zone", "vault.azure.net",
+                  "--to", forwarder["privateIp"])
+    hub_id = world.gateway.split("/providers/")[0] + "/providers/Microsoft.Network/virtualNetworks/hub"
+    for local, remote_id, flags in (("hub", spoke.id, {"allowGatewayTransit": True}),
+                                    ("spoke", hub_id, {})):
+        c.virtual_network_peerings.begin_create_or_update(GROUP, local, "transit", {"properties": {
+            "remoteVirtualNetwork": {"id": remote_id}, **flags}}).result()
+    assert "status: SERVFAIL" in dig_from(world.running, "desk", world.name)  # the spoke is not on the VPN
+
+    c.virtual_network_peerings.begin_create_or_update(GROUP, "spoke", "transit", {"properties": {
+        "remoteVirtualNetwork": {"id": hub_id}, "useRemoteGateways": True}}).result()
+    deadline = time.monotonic() + 10
+    while "status: NOERROR" not in (out := dig_from(world.running, "desk", world.name)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "status: NOERROR" in out and world.private not in out  # the spoke's own answer: its zone link is not there

@@ -201,13 +201,24 @@ def _with_peers(parts: Parts) -> dict[str, VirtualNetwork]:
     """Each network with the remote networks of its peerings that carry traffic: Connected, with
     allowVirtualNetworkAccess. The model lets traffic through only where both directions list each other."""
     peers: dict[str, list[str]] = {}
+    transit: dict[tuple[str, str], bool] = {}
+    using: list[tuple[str, str]] = []
     for key, body in parts.peerings.items():
         props = body["properties"] or {}
         remote = (props.get("remoteVirtualNetwork") or {}).get("id")
+        local = key.rsplit("/virtualnetworkpeerings/", 1)[0]
         if remote and props.get("peeringState") == "Connected" and props.get("allowVirtualNetworkAccess", True):
-            peers.setdefault(key.rsplit("/virtualnetworkpeerings/", 1)[0], []).append(_key(remote))
-    return {key: dataclasses.replace(v, peers=tuple(sorted(peers[key]))) if key in peers else v
-            for key, v in parts.vnets.items()}
+            peers.setdefault(local, []).append(_key(remote))
+            transit[(local, _key(remote))] = bool(props.get("allowGatewayTransit"))
+            if props.get("useRemoteGateways"):
+                using.append((local, _key(remote)))
+    gateways: dict[str, list[str]] = {}
+    for local, remote in using:  # the remote side must offer its gateway
+        if transit.get((remote, local)):
+            gateways.setdefault(local, []).append(remote)
+    return {key: dataclasses.replace(v, peers=tuple(sorted(peers.get(key, ()))),
+                                     gateway_peers=tuple(sorted(gateways.get(key, ()))))
+            if key in peers else v for key, v in parts.vnets.items()}
 
 
 def _sites(parts: Parts, records: list[dict[str, Any]]) -> dict[str, Site]:

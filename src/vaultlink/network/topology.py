@@ -39,6 +39,9 @@ class VirtualNetwork:
     dns_servers: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
     """Ids of virtual networks peered with this one (traffic flows both ways once both sides peer)."""
+    gateway_peers: tuple[str, ...] = ()
+    """Ids of peered networks whose VPN gateway this one uses (useRemoteGateways here, allowGatewayTransit
+    there): the sites connected to that gateway reach this network too."""
 
 
 class ConnectionStatus(StrEnum):
@@ -226,18 +229,27 @@ class Topology:
         return frozenset(v.region for v in self.vaults.values())
 
     def sites_of(self, vnet: str) -> list[Site]:
-        """The sites a VPN gateway connection joins to the network."""
-        return [s for s in self.sites.values() if vnet in s.vnets]
+        """The sites a VPN gateway connection joins to the network, or to a peered network whose gateway it
+        uses (gateway transit)."""
+        here = self.vnets.get(vnet)
+        via = {g for g in (here.gateway_peers if here else ()) if g in self.reachable_vnets(vnet, sites=False)}
+        return [s for s in self.sites.values() if vnet in s.vnets or via & set(s.vnets)]
 
-    def reachable_vnets(self, vnet: str) -> set[str]:
+    def reachable_vnets(self, vnet: str, *, sites: bool = True) -> set[str]:
         """The places traffic from a place reaches: a network, the networks peered with it both ways (no
-        further: peering is not transitive) and the sites a VPN connection joins to it; a site (`site:<name>`),
-        itself and the networks it is connected to."""
+        further: peering is not transitive) and the sites a VPN connection joins to it or to the peer whose
+        gateway it uses; a site (`site:<name>`), itself, the networks it is connected to and the networks using
+        their gateways (gateway transit)."""
         out = {vnet}
         if vnet.startswith(SITE_PREFIX):
             site = self.sites.get(vnet[len(SITE_PREFIX):])
-            return out | set(site.vnets) if site is not None else out
-        out |= {site_view(s.name) for s in self.sites_of(vnet)}
+            if site is None:
+                return out
+            transit = {key for key, v in self.vnets.items() if set(v.gateway_peers) & set(site.vnets)
+                       and any(site_view(s.name) == vnet for s in self.sites_of(key))}
+            return out | set(site.vnets) | transit
+        if sites:
+            out |= {site_view(s.name) for s in self.sites_of(vnet)}
         here = self.vnets.get(vnet)
         if here is not None:
             for peer in here.peers:
