@@ -12,7 +12,12 @@ Three views:
 - forwarded: a spoke network whose custom DNS server is a forwarder machine in the hub, peered with it, so its
   resolver answers as the hub's does (the model's `view_for` decides it). Its peer is dnsmasq forwarding every
   query (`no-resolv`, `server=`) to the same upstream, vaultlink's hub resolver: once with `cache-size=0` (every
-  query crosses to the upstream) and once with a cache that holds every name, as a forwarder usually runs.
+  query crosses to the upstream) and once with a cache that holds every name, as a forwarder usually runs;
+- site: an on-premises site's DNS server with conditional forwarders for vault.azure.net and vaultcore.azure.net
+  to a DNS Private Resolver inbound endpoint in the hub, joined to it by a VPN connection (the model's site view
+  forwards to the endpoint, which answers as the hub's Azure DNS). Its peer is dnsmasq with the same two
+  conditional forwarders (`server=/vault.azure.net/...`) to the same upstream, vaultlink's hub resolver, again
+  uncached and cached.
 
 vaultlink runs in a subprocess with uvloop (`python -m bench.dns serve --names N`), with 1,000 and 100,000
 names (its cost should not grow with the number of names). dnsmasq serves the 1,000 names from cname= and
@@ -51,9 +56,10 @@ DURATION = 8.0
 OUTSTANDING = 100
 TOOLS = {"dnsperf": "dnsperf", "dnsmasq": "dnsmasq-base", "unbound": "unbound"}
 """Command -> Debian package (dnsmasq-base: the binary alone, without a system service taking port 53)."""
-VIEWS = ("linked", "internet", "forwarded")
-HOSTS = {"vaultlink": ("127.0.4.1", "127.0.4.2", "127.0.4.3"), "dnsmasq": ("127.0.4.11", "127.0.4.12", "127.0.4.13"),
-         "dnsmasq-cached": ("", "", "127.0.4.33"), "unbound": ("127.0.4.21", "127.0.4.22", "")}
+VIEWS = ("linked", "internet", "forwarded", "site")
+HOSTS = {"vaultlink": ("127.0.4.1", "127.0.4.2", "127.0.4.3", "127.0.4.4"),
+         "dnsmasq": ("127.0.4.11", "127.0.4.12", "127.0.4.13", "127.0.4.14"),
+         "dnsmasq-cached": ("", "", "127.0.4.33", "127.0.4.34"), "unbound": ("127.0.4.21", "127.0.4.22", "", "")}
 """Server -> its address for each of VIEWS ("" where it does not serve that view)."""
 SERVERS = ("vaultlink", "dnsmasq", "dnsmasq-cached", "unbound")
 FORWARDED_CACHE = 10_000
@@ -64,6 +70,10 @@ SUBNET = f"{VNET}/subnets/default"
 SPOKE = f"{SUB}/providers/microsoft.network/virtualnetworks/bench-spoke"
 FORWARDER = "10.0.0.4"
 """The hub machine the spoke's custom DNS servers name."""
+INBOUND = "10.0.0.5"
+"""The hub's resolver inbound endpoint, which the site's forwarders name."""
+SITE = "corp"
+SITE_ZONES = ("vault.azure.net", "vaultcore.azure.net")
 ZONE = "privatelink.vaultcore.azure.net"
 
 
@@ -94,10 +104,13 @@ def topology(count: int) -> Any:
     and a spoke peered with it whose custom DNS server is that machine."""
     from vaultlink.network.topology import (
         Connection,
+        ForwardingRule,
+        InboundEndpoint,
         Machine,
         PrivateEndpoint,
         PrivateZone,
         RecordSet,
+        Site,
         Subnet,
         Topology,
         Vault,
@@ -123,13 +136,18 @@ def topology(count: int) -> Any:
         endpoints=tuple(endpoints), zones=(PrivateZone(f"{SUB}/providers/microsoft.network/privatednszones/{ZONE}", ZONE,
                                                        (ZoneLink(VNET),), records),),
         machines={forwarder: Machine(forwarder, "bench-dns", SUBNET, FORWARDER, "")},
-        vaults=vaults)
+        vaults=vaults,
+        inbound_endpoints=(InboundEndpoint(f"{SUB}/providers/microsoft.network/dnsresolvers/r/inboundendpoints/in",
+                                           VNET, INBOUND),),
+        sites={SITE: Site(SITE, ("192.168.0.0/16",), "192.168.0.53",
+                          tuple(ForwardingRule(z, (INBOUND,)) for z in SITE_ZONES), vnets=(VNET,))})
 
 
 def serve(count: int) -> None:
     """The vaultlink side: a DnsServer with both views, on uvloop, until SIGTERM. Prints its ports as JSON."""
     from vaultlink.dns.server import DnsServer
     from vaultlink.network.resolve import view_for
+    from vaultlink.network.topology import site_view
 
     async def main() -> None:
         snapshot = topology(count)
@@ -139,7 +157,9 @@ def serve(count: int) -> None:
         spoke = view_for(snapshot, SPOKE)  # as the resolvers decide it: the hub's view, through the forwarder
         forwarded = await server.add_view(SPOKE, HOSTS["vaultlink"][2], 0, answer_as=spoke[0] if spoke else None,
                                           refuse=spoke is None)
-        print(json.dumps({"linked": linked[1], "internet": internet[1], "forwarded": forwarded[1]}), flush=True)
+        site = await server.add_view(site_view(SITE), HOSTS["vaultlink"][3], 0)
+        print(json.dumps({"linked": linked[1], "internet": internet[1], "forwarded": forwarded[1], "site": site[1]}),
+              flush=True)
         done = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             asyncio.get_running_loop().add_signal_handler(sig, done.set)
@@ -176,6 +196,13 @@ def _forwarding_conf(host: str, port: int, upstream: tuple[str, int], cache: int
     """dnsmasq as a network's DNS forwarder: every name to one upstream, nothing from files."""
     return "\n".join([f"port={port}", f"listen-address={host}", "bind-interfaces", "no-resolv", "no-hosts",
                       f"server={upstream[0]}#{upstream[1]}", f"cache-size={cache}", "log-facility=-"]) + "\n"
+
+
+def _conditional_conf(host: str, port: int, upstream: tuple[str, int], cache: int) -> str:
+    """dnsmasq as a site's DNS server: the two Key Vault zones forwarded to one upstream, nothing else."""
+    servers = [f"server=/{zone}/{upstream[0]}#{upstream[1]}" for zone in SITE_ZONES]
+    return "\n".join([f"port={port}", f"listen-address={host}", "bind-interfaces", "no-resolv", "no-hosts", *servers,
+                      f"cache-size={cache}", "log-facility=-"]) + "\n"
 
 
 def _public_address() -> str:
@@ -342,8 +369,11 @@ def _peer_args(server: str, view: str, host: str, port: int, directory: Path, co
     """The command line of a peer serving one view (its configuration written into `directory`)."""
     conf = directory / f"{server}-{view}.conf"
     if server.startswith("dnsmasq"):
+        cache = FORWARDED_CACHE if server == "dnsmasq-cached" else 0
         if view == "forwarded":
-            conf.write_text(_forwarding_conf(host, port, upstream, FORWARDED_CACHE if server == "dnsmasq-cached" else 0))
+            conf.write_text(_forwarding_conf(host, port, upstream, cache))
+        elif view == "site":
+            conf.write_text(_conditional_conf(host, port, upstream, cache))
         else:
             conf.write_text(_dnsmasq_conf(view, host, port, count))
         return [_which("dnsmasq") or "dnsmasq", "--keep-in-foreground", f"--conf-file={conf}", "--pid-file="]

@@ -249,7 +249,11 @@ def test_custom_dns_servers_change_whose_answers_a_network_gets(world: World) ->
     world.dns.record_sets.create_or_update(world.rg, ZONE, "A", world.vault, {"properties": {
         "ttl": 10, "aRecords": [{"ipv4Address": "10.1.0.4"}]}})
 
-    custom_network([forwarder_ip])  # a forwarder in vnet-app: vnet-custom now sees what vnet-app sees
+    custom_network([forwarder_ip])  # a forwarder in vnet-app, which vnet-custom cannot reach while not peered
+    assert "status: REFUSED" in world.dig("vnet-custom", name)
+    for local, remote in (("vnet-custom", "vnet-app"), ("vnet-app", "vnet-custom")):  # peered: it sees what vnet-app sees
+        world.network.virtual_network_peerings.begin_create_or_update(world.rg, local, f"to-{remote}", {"properties": {
+            "remoteVirtualNetwork": {"id": world.network.virtual_networks.get(world.rg, remote).id}}}).result()
     expected = world.dig("vnet-app", name).split("ANSWER SECTION:")[-1]
     if any(True for _ in world.kv.private_endpoint_connections.list_by_resource(world.rg, world.vault)):
         assert "10.1.0.4" in expected

@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from vaultlink.arm import sites
 from vaultlink.arm.providers.compute import sidecar
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core.ids import ResourceId
@@ -45,7 +46,7 @@ def build(store: Store) -> Topology:
         if rid is not None:
             parts.add(rid, rec.body)
     publics = {r.key: str(r.body.get("publicAddress") or "") for r in iterate(store, sidecar.MACHINE)} if parts.vms else {}
-    return parts.topology(publics)
+    return parts.topology(publics, sites=[r.body for r in iterate(store, sites.SITE)])
 
 
 def patch(topology: Topology, store: Store, path: str) -> Topology | None:

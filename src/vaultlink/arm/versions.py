@@ -39,6 +39,7 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
         "2025-05-01", "2025-07-01", "2025-09-01",
     ),
     "microsoft.network/privatednszones": ("2018-09-01", "2020-01-01", "2020-06-01", "2024-06-01"),
+    "microsoft.network/dnsresolvers": ("2020-04-01-preview", "2022-07-01", "2023-07-01-preview", "2025-05-01"),
     "microsoft.authorization": (
         "2015-07-01", "2017-05-01", "2018-01-01-preview", "2018-09-01-preview", "2020-03-01-preview",
         "2020-04-01-preview", "2020-10-01-preview", "2021-04-01-preview", "2022-04-01", "2022-05-01-preview",
@@ -51,7 +52,8 @@ API_VERSIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 """Keys are lower-case namespaces. Private DNS zones live in Microsoft.Network but keep their own api-versions
-(2018-09-01 onwards), under the key "microsoft.network/privatednszones" that their routes name."""
+(2018-09-01 onwards), under the key "microsoft.network/privatednszones" that their routes name; DNS Private
+Resolver's resources likewise under "microsoft.network/dnsresolvers"."""
 
 
 def supported(namespace: str) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ LAZY = {
                  "Which private-link check fails for a vault, from a location or over an export of Azure, and its fix."),
     "demo": ("vaultlink.cli.demo", "Run the seed end to end in a fresh temporary data directory."),
     "import": ("vaultlink.cli.importing", "Rebuild a topology exported from Azure in the running vaultlink."),
+    "site": ("vaultlink.cli.site", "On-premises sites: networks outside Azure, their machines and DNS forwarders."),
     "vm": ("vaultlink.cli.vm", "Virtual machines: locations inside virtual networks."),
     "why": ("vaultlink.cli.why", "Why a data-plane request was admitted or refused."),
 }

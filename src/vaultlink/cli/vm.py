@@ -114,6 +114,8 @@ def summary(store: Any, record: dict[str, Any], status: dict[str, Any]) -> dict[
     out = machine_summary(store, record)
     vnet = (out.get("virtualNetwork") or "").lower()
     out["dnsServer"] = (status.get("dnsViews") or {}).get(vnet) if vnet else None
+    if out.get("site"):  # a site machine asks its site's DNS server
+        out["dnsServer"] = (status.get("dnsSites") or {}).get(str(out["site"]).lower())
     return out
 
 
@@ -121,7 +123,8 @@ def echo_summary(info: dict[str, Any], output: str) -> None:
     if output == "json":
         click.echo(json.dumps(info, indent=2))
         return
-    for key in ("name", "resourceGroup", "location", "vmSize", "privateIp", "publicIp", "dnsServer", "subnet", "id"):
+    keys = ("name", "resourceGroup", "location", "vmSize", "privateIp", "publicIp", "dnsServer", "subnet", "id")
+    for key in (*keys[:-1], "site", "id") if info.get("site") else keys:
         click.echo(f"{key + ':':15} {info.get(key) if info.get(key) is not None else '-'}")
 
 
@@ -150,15 +153,23 @@ def vm() -> None:
 @DATA_DIR
 @STORE
 @click.argument("name")
-@click.option("-g", "--resource-group", "group", required=True)
-@click.option("--vnet", required=True, help="The virtual network's name (in the same group) or resource id.")
-@click.option("--subnet", required=True, help="The subnet's name in that network.")
+@click.option("-g", "--resource-group", "group", default=None)
+@click.option("--vnet", default=None, help="The virtual network's name (in the same group) or resource id.")
+@click.option("--subnet", default=None, help="The subnet's name in that network.")
+@click.option("--site", default=None, help="Instead of a network: an on-premises site (`vaultlink site create`).")
 @click.option("--location", "-l", default=None, help="Default: the virtual network's region.")
 @click.option("--size", default="Standard_B1s", show_default=True)
 @OUTPUT
-def create(data_dir: Path, store_url: str | None, name: str, group: str, vnet: str, subnet: str,
-           location: str | None, size: str, output: str) -> None:
-    """Create a virtual machine with one network interface in SUBNET."""
+def create(data_dir: Path, store_url: str | None, name: str, group: str | None, vnet: str | None, subnet: str | None,
+           site: str | None, location: str | None, size: str, output: str) -> None:
+    """Create a virtual machine with one network interface in SUBNET, or a machine in an on-premises SITE."""
+    if site is not None:
+        if group or vnet or subnet:
+            fail("a machine is either in a site (--site) or in a virtual network (-g, --vnet, --subnet), not both")
+        create_in_site(data_dir, store_url, name, site, output)
+        return
+    if not (group and vnet and subnet):
+        fail("name the machine's place: -g GROUP --vnet VNET --subnet SUBNET, or --site SITE")
     state, creds, status = running_server(data_dir)
     arm = Arm(state, creds)
     sub = creds["subscriptionId"]
@@ -186,6 +197,23 @@ def create(data_dir: Path, store_url: str | None, name: str, group: str, vnet: s
     store, _ = open_state(data_dir, state, store_url)
     try:
         echo_summary(summary(store, find_machine(store, str(body["id"]), None), status), output)
+    finally:
+        store.close()
+
+
+def create_in_site(data_dir: Path, store_url: str | None, name: str, site: str, output: str) -> None:
+    from vaultlink.arm import sites
+    from vaultlink.cli.site import wait_for
+
+    state, _, _ = running_server(data_dir)
+    store, _ = open_state(data_dir, state, store_url)
+    try:
+        try:
+            sites.add_machine(store, site, name)
+        except sites.SiteError as e:
+            fail(str(e))
+        status = wait_for(state, lambda s: name in ((s.get("sites") or {}).get(site.lower()) or {}).get("machines", []))
+        echo_summary(summary(store, find_machine(store, sites.machine_key(site, name), None), status), output)
     finally:
         store.close()
 
@@ -244,7 +272,7 @@ def exec_command(data_dir: Path, store_url: str | None, name: str, group: str | 
     state, creds, status = running_server(data_dir)
     info, proxy = machine_proxy(data_dir, state, name, group, store_url)
     env = {**os.environ, **shell_exports(state, creds, proxy)}
-    vnet = (info.get("virtualNetwork") or "").lower()
+    vnet = (info.get("virtualNetwork") or "").lower() or (f"site:{info['site'].lower()}" if info.get("site") else "")
     resolver = (status.get("dnsViews53") or {}).get(vnet) if vnet else None
     argv = list(command)
     resolv_conf, isolated = None, False
@@ -255,7 +283,7 @@ def exec_command(data_dir: Path, store_url: str | None, name: str, group: str | 
             argv = ["unshare", "--mount", "--propagation", "private", "sh", "-c",
                     'mount --bind "$0" /etc/resolv.conf && exec "$@"', resolv_conf, *argv]
     if not isolated:
-        dns = (status.get("dnsViews") or {}).get(vnet) if vnet else None
+        dns = info.get("dnsServer") or summary_dns(status, vnet)
         host, _, port = str(dns or "").rpartition(":")
         hint = f"`nslookup -port={port} NAME {host}` or `dig @{host} -p {port} NAME`" if dns else \
             "vaultlink has no resolver listening for its virtual network"
@@ -269,6 +297,12 @@ def exec_command(data_dir: Path, store_url: str | None, name: str, group: str | 
         if resolv_conf:
             Path(resolv_conf).unlink(missing_ok=True)
     sys.exit(code)
+
+
+def summary_dns(status: dict[str, Any], view: str) -> str | None:
+    if view.startswith("site:"):
+        return (status.get("dnsSites") or {}).get(view[5:])
+    return (status.get("dnsViews") or {}).get(view) if view else None
 
 
 def _can_replace_resolver() -> bool:

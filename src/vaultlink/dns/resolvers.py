@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from vaultlink.core.files import write_private
 from vaultlink.dns.server import DnsServer
 from vaultlink.network.resolve import view_for
-from vaultlink.network.topology import Topology
+from vaultlink.network.topology import SITE_PREFIX, Topology, site_view
 from vaultlink.store import Store
 
 log = logging.getLogger("vaultlink.dns")
@@ -31,7 +31,8 @@ log = logging.getLogger("vaultlink.dns")
 VIEW_ADDRESS = "dnsview"
 NEXT = ("setting", "dnsview-next")
 SYSTEM_PORT = 53
-RELEVANT = ("/microsoft.network/virtualnetworks/", "/microsoft.compute/virtualmachines/")
+RELEVANT = ("/microsoft.network/virtualnetworks/", "/microsoft.compute/virtualmachines/",
+            "/microsoft.network/dnsresolvers/", "site:")
 MOVES = 2000
 """How many taken addresses a network's resolver moves past before giving up: every other vaultlink on the
 machine (each test server, each node) may hold one port-53 address per network of its own."""
@@ -144,6 +145,10 @@ class Resolvers:
         for vnet in topology.vnets:
             view = view_for(topology, vnet)
             wanted[vnet] = (None, True) if view is None else (view[0], False)
+        for endpoint in topology.inbound_endpoints:  # each answers as Azure DNS of its network
+            wanted[endpoint.id] = (endpoint.vnet, False)
+        for site in topology.sites.values():  # a site's DNS server, for its machines
+            wanted[site_view(site.name)] = (site_view(site.name), False)
         for vnet in [v for v in self.networks if v not in wanted or wanted[v] != self._shape.get(v)]:
             await self.dns.remove_view(vnet)
             if f"{vnet}#53" in self.dns.views:
@@ -214,9 +219,21 @@ class Resolvers:
         return self._moved_here
 
     def status(self) -> dict[str, Any]:
+        topology = self.snapshots()
+        inbound = {e.id: e.address for e in topology.inbound_endpoints}
         return {
             "dns": [f"{h}:{p}" for h, p in ([self.internet] if self.internet else [])],
-            "dnsViews": {vnet: f"{h}:{p}" for vnet, (h, p) in self.networks.items()},
+            "dnsViews": {vnet: f"{h}:{p}" for vnet, (h, p) in self.networks.items()
+                         if vnet not in inbound and not vnet.startswith(SITE_PREFIX)},
+            "dnsInboundEndpoints": {key: {"privateIp": inbound[key], "dns": f"{h}:{p}"}
+                                    for key, (h, p) in self.networks.items() if key in inbound},
+            "dnsSites": {key[len(SITE_PREFIX):]: f"{h}:{p}" for key, (h, p) in self.networks.items()
+                         if key.startswith(SITE_PREFIX)},
+            "sites": {site.name: {"dnsServer": site.dns_address, "vnets": list(site.vnets),
+                                  "forwarders": {f.domain: list(f.targets) for f in site.forwarders},
+                                  "machines": sorted(m.name for m in topology.machines.values()
+                                                     if m.subnet == site_view(site.name))}
+                      for site in topology.sites.values()},
             "dnsViews53": {vnet: address for vnet, address in self.system.items() if vnet is not None},
             "dnsInternet53": self.system.get(None),
         }

@@ -25,7 +25,7 @@ from vaultlink.dns.wire import (
     parse_query,
     type_name,
 )
-from vaultlink.network.resolve import resolve
+from vaultlink.network.resolve import FORWARD_TIMEOUT, resolve
 from vaultlink.network.topology import Topology
 
 log = logging.getLogger("vaultlink.dns")
@@ -39,6 +39,13 @@ _NOT_SERVED = frozenset({251, 252, 253, 254})  # IXFR, AXFR, MAILB, MAILA: no zo
 _FLAGS1 = [bytes((0x80 | (b & 0x01),)) for b in range(256)]
 _FLAGS1_TC = [bytes((0x80 | (TC >> 8) | (b & 0x01),)) for b in range(256)]
 _FORMERR, _SERVFAIL, _NOTIMP, _REFUSED = (RCODES[n] for n in ("FORMERR", "SERVFAIL", "NOTIMP", "REFUSED"))
+
+
+class Delayed(bytes):
+    """A response to send only after `delay` seconds: a forwarder that never answered makes the asking server
+    wait out its timeout before it answers SERVFAIL. Never cached, so the wait is every asker's."""
+
+    delay = FORWARD_TIMEOUT
 
 
 class Source:
@@ -124,6 +131,8 @@ class Responder:
             except Exception:  # a broken snapshot answers SERVFAIL; it never stops the listener
                 log.exception("dns: answering %s %s failed", name, type_name(query.qtype))
                 return error_reply(data, _SERVFAIL, question=query.question, edns=edns)
+            if answer.rcode == "SERVFAIL":
+                return Delayed(error_reply(data, _SERVFAIL, question=query.question, edns=edns))
             if generation == self.source.generation:
                 if len(self.cache) >= self.cache_size:
                     self.cache.clear()

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 
-from vaultlink.dns.responder import CACHE_SIZE, Responder, Source
+from vaultlink.dns.responder import CACHE_SIZE, Delayed, Responder, Source
 from vaultlink.network.topology import Topology
 
 log = logging.getLogger("vaultlink.dns")
@@ -64,7 +64,9 @@ class _Udp(asyncio.DatagramProtocol):
         except Exception:  # one bad packet must not stop the listener
             log.exception("dns: a UDP query from %s broke the responder", addr)
             return
-        if reply is not None and self.transport is not None:
+        if isinstance(reply, Delayed) and self.transport is not None:
+            asyncio.get_running_loop().call_later(reply.delay, self.transport.sendto, bytes(reply), addr)
+        elif reply is not None and self.transport is not None:
             self.transport.sendto(reply, addr)
 
     def error_received(self, exc: Exception) -> None:
@@ -122,6 +124,9 @@ class _Tcp(asyncio.Protocol):
             if reply is None:  # not DNS: hang up
                 self.close()
                 return
+            if isinstance(reply, Delayed) and self.transport is not None:
+                self.loop.call_later(reply.delay, self._write_late, len(reply).to_bytes(2, "big") + reply)
+                continue
             replies.append(len(reply).to_bytes(2, "big") + reply)
         if not buffer:
             self.begun = None
@@ -129,6 +134,10 @@ class _Tcp(asyncio.Protocol):
             self.begun = self.last  # a new message has begun
         if replies and self.transport is not None:
             self.transport.write(b"".join(replies))
+
+    def _write_late(self, message: bytes) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(message)
 
     def pause_writing(self) -> None:
         if self.transport is not None:

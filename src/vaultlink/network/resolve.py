@@ -9,9 +9,21 @@ resolution policy is NxDomainRedirect). Every hop is explained in `reasons`.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
-from vaultlink.network.topology import ConnectionStatus, PrivateZone, Topology, public_chain, region_address
+from vaultlink.network.paths import dns_server_at, place_of
+from vaultlink.network.topology import (
+    SITE_PREFIX,
+    ConnectionStatus,
+    ForwardingRule,
+    PrivateZone,
+    Site,
+    Topology,
+    longest_match,
+    public_chain,
+    region_address,
+)
 
 VAULT_ZONE = "vault.azure.net"
 CORE_ZONE = "vaultcore.azure.net"
@@ -20,6 +32,10 @@ PUBLIC_TTL = 60
 MAX_HOPS = 10
 AZURE_SOA = ("ns1-01.azure-dns.com", "azuredns-hostmaster.microsoft.com", 1, 3600, 300, 2419200, 300)
 PRIVATE_SOA = ("azureprivatedns.net", "azureprivatedns-host.microsoft.com", 1, 3600, 300, 2419200, 10)
+MAX_FORWARDS = 4
+"""How many forwarders a query may pass through before it is taken for a loop (answered SERVFAIL)."""
+FORWARD_TIMEOUT = 3.0
+"""Seconds a DNS server waits on a forwarder that does not answer before it answers SERVFAIL."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +63,7 @@ class Soa:
 class Answer:
     name: str
     type: str
-    rcode: str  # NOERROR, NXDOMAIN, REFUSED
+    rcode: str  # NOERROR, NXDOMAIN, REFUSED, SERVFAIL (a forwarder that never answered: after FORWARD_TIMEOUT)
     records: tuple[RR, ...] = ()
     authority: Soa | None = None
     reasons: tuple[str, ...] = ()
@@ -90,9 +106,18 @@ def _public_soa(name: str) -> Soa:
     return Soa(zone, *AZURE_SOA)
 
 
-def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") -> Answer:
+def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A", depth: int = 0) -> Answer:
+    """`view`: None (the internet), a network id (its Azure-provided DNS: forwarding rulesets linked to it, then
+    zones linked to it, then public DNS), or a site's view (`site:<name>`: its DNS server's forwarders, then
+    its upstream)."""
     name = qname.lower().rstrip(".")
     qtype = qtype.upper()
+    if view is not None and view.startswith(SITE_PREFIX):
+        site = topology.sites.get(view[len(SITE_PREFIX):])
+        if site is None:
+            return Answer(qname, qtype, "REFUSED", reasons=(f"no site {view[len(SITE_PREFIX):]}",))
+        return _at_site(topology, site, qname, qtype, depth)
+    rulesets = [r for r in topology.rulesets if view in r.links] if view is not None else []
     if qtype == "PTR" and view is not None:
         reverse = _reverse(topology, view, qname, name)
         if reverse is not None:
@@ -107,6 +132,13 @@ def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") 
     reasons: list[str] = []
     where = f"virtual network {view}" if view else "the internet"
     for _ in range(MAX_HOPS):
+        for ruleset in rulesets:
+            rule = longest_match(ruleset.rules, name)
+            if rule is not None:
+                reasons.append(f"{name}: the forwarding ruleset {ruleset.id}, linked to {where}, forwards "
+                               f"'{rule.domain or '.'}' to {', '.join(rule.targets)} through its outbound endpoint")
+                return _merge(qname, qtype, records, reasons,
+                              _forward(topology, ruleset.vnet, rule, name, qtype, depth))
         hit = _zone_for(zones, name)
         if hit is not None:
             zone, policy = hit
@@ -149,6 +181,57 @@ def resolve(topology: Topology, view: str | None, qname: str, qtype: str = "A") 
             records.append(rr)
             return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
         return Answer(qname, qtype, "NOERROR", tuple(records), _public_soa(name), tuple(reasons))
+    reasons.append("the CNAME chain is too long")
+    return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
+
+
+def _merge(qname: str, qtype: str, records: list[RR], reasons: list[str], rest: Answer) -> Answer:
+    """The records and reasons so far, followed by another server's answer for the rest of the chain."""
+    return Answer(qname, qtype, rest.rcode, (*records, *rest.records), rest.authority, (*reasons, *rest.reasons))
+
+
+def _forward(topology: Topology, place: str, rule: ForwardingRule, name: str, qtype: str, depth: int) -> Answer:
+    """A query for `name` sent from `place` to the rule's targets, in order: the first server that a path
+    reaches answers; when none does, the asker times out (SERVFAIL after FORWARD_TIMEOUT)."""
+    if depth >= MAX_FORWARDS:
+        return Answer(name, qtype, "SERVFAIL", reasons=(f"{name}: forwarded {depth} times, a forwarding loop",))
+    for target in rule.targets:
+        server = dns_server_at(topology, place, target)
+        if server is not None:
+            answer = resolve(topology, server.view, name, qtype, depth + 1)
+            return dataclasses.replace(answer, reasons=(f"{name}: {target} is {server.description}", *answer.reasons))
+    why = (f"{name}: nothing answers at {', '.join(rule.targets)} from {place_of(place)} (no peering or VPN "
+           f"connection leads there, or no DNS server holds the address), so the query times out after "
+           f"{FORWARD_TIMEOUT:g} s")
+    return Answer(name, qtype, "SERVFAIL", reasons=(why,))
+
+
+def _at_site(topology: Topology, site: Site, qname: str, qtype: str, depth: int) -> Answer:
+    """A site's DNS server: a conditional forwarder for the name (longest zone), else its upstream. A server
+    that forwards to an upstream gets the whole public chain back in one answer, so a forwarder for a CNAME's
+    target is never consulted; one that resolves iteratively chases each CNAME itself, forwarders included."""
+    name = qname.lower().rstrip(".")
+    view = f"site:{site.name}"
+    records: list[RR] = []
+    reasons: list[str] = []
+    for _ in range(MAX_HOPS):
+        rule = longest_match(site.forwarders, name)
+        if rule is not None:
+            reasons.append(f"{name}: site {site.name}'s DNS server has a conditional forwarder for "
+                           f"'{rule.domain}' to {', '.join(rule.targets)}")
+            return _merge(qname, qtype, records, reasons, _forward(topology, view, rule, name, qtype, depth))
+        public = resolve(topology, None, name, qtype, depth)
+        if not site.iterative:
+            reasons.append(f"{name}: no conditional forwarder of site {site.name} covers it, so its DNS server asks "
+                           "its upstream forwarder, which returns the whole public chain")
+            return _merge(qname, qtype, records, reasons, public)
+        if not public.records or public.records[0].type != "CNAME" or qtype == "CNAME":
+            return _merge(qname, qtype, records, reasons, public)
+        hop = public.records[0]
+        records.append(hop)
+        reasons.append(f"{name}: site {site.name}'s DNS server resolves from the root itself: {name} is an alias of "
+                       f"{hop.value}")
+        name = hop.value.lower().rstrip(".")
     reasons.append("the CNAME chain is too long")
     return Answer(qname, qtype, "NOERROR", tuple(records), None, tuple(reasons))
 
@@ -223,16 +306,15 @@ AZURE_DNS = "168.63.129.16"
 
 def view_for(topology: Topology, vnet: str | None) -> tuple[str | None, str] | None:
     """Whose answers a machine in `vnet` gets: its own network's Azure-provided resolver, or the view of the
-    forwarder its custom DNS servers name. None when the custom DNS server answers nobody."""
+    forwarder its custom DNS servers name, when that forwarder's network is reachable (the network itself, or
+    one peered with it). None when the custom DNS server answers nobody reachable."""
     if vnet is None:
         return None, "the internet's resolver"
+    if vnet.startswith(SITE_PREFIX):
+        return vnet, f"the DNS server of {place_of(vnet)}"
     network = topology.vnets.get(vnet)
     servers = network.dns_servers if network else ()
     if not servers or servers[0] == AZURE_DNS:
         return vnet, f"the Azure-provided resolver of {vnet}"
-    for machine in topology.machines.values():
-        if machine.address == servers[0]:
-            forwarder_vnet = machine.subnet.rsplit("/subnets/", 1)[0]
-            return forwarder_vnet, (f"the custom DNS server {servers[0]} ({machine.name}), which forwards to the "
-                                    f"Azure-provided resolver of {forwarder_vnet}")
-    return None
+    server = dns_server_at(topology, vnet, servers[0])  # unpeered networks may reuse one address space
+    return (server.view, server.description) if server is not None else None

@@ -39,6 +39,9 @@ class VirtualNetwork:
     dns_servers: tuple[str, ...] = ()
     peers: tuple[str, ...] = ()
     """Ids of virtual networks peered with this one (traffic flows both ways once both sides peer)."""
+    gateway_peers: tuple[str, ...] = ()
+    """Ids of peered networks whose VPN gateway this one uses (useRemoteGateways here, allowGatewayTransit
+    there): the sites connected to that gateway reach this network too."""
 
 
 class ConnectionStatus(StrEnum):
@@ -122,6 +125,78 @@ class Vault:
 
 
 @dataclass(frozen=True)
+class InboundEndpoint:
+    """A DNS Private Resolver's inbound endpoint: an address in its network that answers as that network's
+    Azure-provided DNS does."""
+
+    id: str
+    vnet: str
+    address: str
+
+
+@dataclass(frozen=True)
+class ForwardingRule:
+    domain: str
+    """Lower-cased, without the trailing dot; "" is the wildcard rule ".", which matches every name."""
+    targets: tuple[str, ...]
+    """`address:port` of each target DNS server, in order."""
+    enabled: bool = True
+
+    def matches(self, name: str) -> bool:
+        return self.enabled and (not self.domain or name == self.domain or name.endswith("." + self.domain))
+
+
+@dataclass(frozen=True)
+class Ruleset:
+    """A DNS forwarding ruleset: its rules, the network its outbound endpoint sends from, the networks linked."""
+
+    id: str
+    vnet: str
+    """The network of the resolver whose outbound endpoint the ruleset uses: forwarded queries leave from it."""
+    rules: tuple[ForwardingRule, ...]
+    links: tuple[str, ...]
+    """Ids of the virtual networks linked to the ruleset."""
+
+
+def longest_match(rules: tuple[ForwardingRule, ...], name: str) -> ForwardingRule | None:
+    """The enabled rule with the longest domain that contains the name (the wildcard matches last)."""
+    best: ForwardingRule | None = None
+    for rule in rules:
+        if rule.matches(name) and (best is None or len(rule.domain) > len(best.domain)):
+            best = rule
+    return best
+
+
+@dataclass(frozen=True)
+class Site:
+    """An on-premises network: its address space, the DNS server its machines ask (conditional forwarders and
+    an upstream), and the virtual networks a VPN gateway connection joins it to."""
+
+    name: str
+    """Lower-cased; the view of its DNS server is `site_view(name)`."""
+    prefixes: tuple[str, ...]
+    dns_address: str
+    forwarders: tuple[ForwardingRule, ...] = ()
+    """Conditional forwarders, zone -> targets (the longest zone wins, as with rulesets)."""
+    iterative: bool = False
+    """True: the server resolves from the root itself and chases each CNAME (so a forwarder for a CNAME's
+    target applies). False: names no forwarder covers go to an upstream forwarder that returns whole chains."""
+    vnets: tuple[str, ...] = ()
+    """Virtual networks with a Connected VPN gateway connection to the site."""
+    public_address: str = "203.0.113.80"
+
+
+SITE_PREFIX = "site:"
+
+
+def site_view(name: str) -> str:
+    return SITE_PREFIX + name.lower()
+
+
+DNS_PORT = 53
+
+
+@dataclass(frozen=True)
 class Topology:
     vnets: Mapping[str, VirtualNetwork] = field(default_factory=dict)
     subnets: Mapping[str, Subnet] = field(default_factory=dict)
@@ -130,6 +205,10 @@ class Topology:
     zones: tuple[PrivateZone, ...] = ()
     vaults: Mapping[str, Vault] = field(default_factory=dict)
     """By lower-cased vault name."""
+    inbound_endpoints: tuple[InboundEndpoint, ...] = ()
+    rulesets: tuple[Ruleset, ...] = ()
+    sites: Mapping[str, Site] = field(default_factory=dict)
+    """By lower-cased site name."""
 
     def vault_endpoints(self, vault_id: str) -> list[tuple[PrivateEndpoint, Connection]]:
         return list(self._endpoints_by_vault.get(vault_id, ()))
@@ -149,9 +228,28 @@ class Topology:
         """The regions that hold at least one vault."""
         return frozenset(v.region for v in self.vaults.values())
 
-    def reachable_vnets(self, vnet: str) -> set[str]:
-        """A network and the networks peered with it both ways."""
+    def sites_of(self, vnet: str) -> list[Site]:
+        """The sites a VPN gateway connection joins to the network, or to a peered network whose gateway it
+        uses (gateway transit)."""
+        here = self.vnets.get(vnet)
+        via = {g for g in (here.gateway_peers if here else ()) if g in self.reachable_vnets(vnet, sites=False)}
+        return [s for s in self.sites.values() if vnet in s.vnets or via & set(s.vnets)]
+
+    def reachable_vnets(self, vnet: str, *, sites: bool = True) -> set[str]:
+        """The places traffic from a place reaches: a network, the networks peered with it both ways (no
+        further: peering is not transitive) and the sites a VPN connection joins to it or to the peer whose
+        gateway it uses; a site (`site:<name>`), itself, the networks it is connected to and the networks using
+        their gateways (gateway transit)."""
         out = {vnet}
+        if vnet.startswith(SITE_PREFIX):
+            site = self.sites.get(vnet[len(SITE_PREFIX):])
+            if site is None:
+                return out
+            transit = {key for key, v in self.vnets.items() if set(v.gateway_peers) & set(site.vnets)
+                       and any(site_view(s.name) == vnet for s in self.sites_of(key))}
+            return out | set(site.vnets) | transit
+        if sites:
+            out |= {site_view(s.name) for s in self.sites_of(vnet)}
         here = self.vnets.get(vnet)
         if here is not None:
             for peer in here.peers:

@@ -52,6 +52,11 @@ def credential(store: Store, sealer: Sealer, key: str) -> Credential:
 def summary(store: Store, record: dict[str, Any]) -> dict[str, Any]:
     """What `vaultlink vm show` prints of a machine: its VM, its primary interface's address and subnet, and
     the public address its internet traffic leaves from."""
+    if record.get("site"):  # a machine in an on-premises site (arm/sites.py): no VM, no interface
+        return {"name": record["name"], "resourceGroup": None, "id": record["id"], "vmId": record.get("vmId"),
+                "location": None, "vmSize": None, "provisioningState": "Succeeded",
+                "privateIp": record.get("privateAddress"), "publicIp": record.get("publicAddress"), "subnet": None,
+                "virtualNetwork": None, "site": record["site"], "proxyUser": record.get("user")}
     rid = ResourceId.parse(record["id"])
     vm = store.get(RESOURCE, rid.key)
     body = vm.body if vm is not None else {"properties": {}}
@@ -84,6 +89,10 @@ def find(store: Store, name: str, group: str | None = None) -> list[dict[str, An
     """Machine records by VM name (or resource id), optionally within one resource group."""
     out = []
     for rec in iterate(store, sidecar.MACHINE):
+        if rec.body.get("site"):
+            if group is None and (rec.body["name"].lower() == name.lower() or rec.key == name.lower()):
+                out.append(rec.body)
+            continue
         rid = ResourceId.try_parse(str(rec.body["id"]))
         if rid is None:
             continue
@@ -97,5 +106,5 @@ def find(store: Store, name: str, group: str | None = None) -> list[dict[str, An
 
 
 def all_machines(store: Store, group: str | None = None) -> list[dict[str, Any]]:
-    return [r.body for r in iterate(store, sidecar.MACHINE)
-            if group is None or (ResourceId.parse(str(r.body["id"])).resource_group or "").lower() == group.lower()]
+    return [r.body for r in iterate(store, sidecar.MACHINE) if group is None or (
+        not r.body.get("site") and (ResourceId.parse(str(r.body["id"])).resource_group or "").lower() == group.lower())]

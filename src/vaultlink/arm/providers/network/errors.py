@@ -190,3 +190,27 @@ class OnlyOneGroupIdPermitted(errors.BadRequest):
 
 class AnotherOperationInProgress(errors.Conflict):
     """Another operation on this or a dependent resource is in progress. Retry the request later."""
+
+
+class VnetAddressSpaceOverlapsWithAlreadyPeeredVnet(errors.BadRequest):
+    """Cannot create or update peering {peering}. Virtual networks {local} and {remote} cannot be peered because
+    address space of the first virtual network overlaps with address space of virtual network {other} already
+    peered with the second virtual network. Overlapping address prefixes: {prefixes}. For more information please
+    refer to https://aka.ms/VnetPeeringInfo"""
+
+
+class RemotePeeringIsDisconnected(errors.BadRequest):
+    """Cannot create or update peering {peering} because remote peering {remote} referencing parent virtual
+    network {local} is in Disconnected state. Update or re-create the remote peering to get it back to Initiated
+    state. Peering gets Disconnected when remote vnet or remote peering is deleted and re-created."""
+
+
+# UNCONFIRMED code: not found in any source.
+class RemoteVnetHasNoGateways(errors.BadRequest):
+    """Peering {peering} cannot have useRemoteGateways set because the remote virtual network {remote} has no
+    virtual network gateway in its GatewaySubnet with allowGatewayTransit on its peering."""
+
+
+# UNCONFIRMED code: not found in any source.
+class CannotPeerVirtualNetworkWithItself(errors.BadRequest):
+    """Cannot create or update peering {peering}: a virtual network cannot be peered with itself."""

@@ -4,9 +4,11 @@ DNS zone groups; and the deletion hooks that keep a resource group's delete from
 from __future__ import annotations
 
 from vaultlink.arm.dispatch import Route
-from vaultlink.arm.providers.network import endpoints, vnets
+from vaultlink.arm.providers.network import endpoints, peerings, vnets
 from vaultlink.arm.providers.network.endpoints import PrivateEndpoints
+from vaultlink.arm.providers.network.gateways import CONNECTION, LNG, PARAMS, VNG, Gateways
 from vaultlink.arm.providers.network.nics import NetworkInterfaces
+from vaultlink.arm.providers.network.peerings import VirtualNetworkPeerings
 from vaultlink.arm.providers.network.subnets import Subnets
 from vaultlink.arm.providers.network.vnets import VirtualNetworks
 from vaultlink.arm.providers.network.zonegroups import PrivateDnsZoneGroups
@@ -17,6 +19,7 @@ SUB = "/subscriptions/{subscriptionId}/providers/Microsoft.Network"
 GROUP = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network"
 VNET = GROUP + "/virtualNetworks/{virtualNetworkName}"
 SUBNET = VNET + "/subnets/{subnetName}"
+PEERING = VNET + "/virtualNetworkPeerings/{virtualNetworkPeeringName}"
 NIC = GROUP + "/networkInterfaces/{networkInterfaceName}"
 PE = GROUP + "/privateEndpoints/{privateEndpointName}"
 ZONE_GROUP = PE + "/privateDnsZoneGroups/{privateDnsZoneGroupName}"
@@ -25,16 +28,30 @@ ZONE_GROUP = PE + "/privateDnsZoneGroups/{privateDnsZoneGroupName}"
 def routes(services: Services) -> list[Route]:
     services.hooks.on("Microsoft.Network/privateEndpoints", endpoints.group_deleted)
     services.hooks.on("Microsoft.Network/virtualNetworks", vnets.group_deleted)
+    services.hooks.on("Microsoft.Network/virtualNetworks", peerings.network_deleted)
 
     v = VirtualNetworks(services)
     s = Subnets(services)
     n = NetworkInterfaces(services)
     p = PrivateEndpoints(services)
     z = PrivateDnsZoneGroups(services)
+    vp = VirtualNetworkPeerings(services)
+    VP = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
     VN, SN, NI, PEP, ZG = ("Microsoft.Network/virtualNetworks", "Microsoft.Network/virtualNetworks/subnets",
                            "Microsoft.Network/networkInterfaces", "Microsoft.Network/privateEndpoints",
                            "Microsoft.Network/privateEndpoints/privateDnsZoneGroups")
-    return [
+    gateway_routes = []
+    for kind, group in ((VNG, "VirtualNetworkGateways"), (LNG, "LocalNetworkGateways"),
+                        (CONNECTION, "VirtualNetworkGatewayConnections")):
+        g, plural = Gateways(services, kind), kind.split("/", 1)[1]
+        one = f"{GROUP}/{plural}/{{{PARAMS[kind]}}}"
+        gateway_routes += [
+            Route(f"{group}_List", "GET", f"{GROUP}/{plural}", g.list_resources, N, plural, action=kind + "/read"),
+            Route(f"{group}_Get", "GET", one, g.get, N, plural, action=kind + "/read"),
+            Route(f"{group}_CreateOrUpdate", "PUT", one, g.put, N, plural, action=kind + "/write"),
+            Route(f"{group}_Delete", "DELETE", one, g.delete, N, plural, action=kind + "/delete"),
+        ]
+    return gateway_routes + [
         Route("VirtualNetworks_ListAll", "GET", SUB + "/virtualNetworks", v.list_resources, N, "virtualNetworks", action=VN + "/read"),
         Route("VirtualNetworks_List", "GET", GROUP + "/virtualNetworks", v.list_resources, N, "virtualNetworks", action=VN + "/read"),
         Route("VirtualNetworks_Get", "GET", VNET, v.get, N, "virtualNetworks", action=VN + "/read"),
@@ -48,6 +65,12 @@ def routes(services: Services) -> list[Route]:
         Route("Subnets_Get", "GET", SUBNET, s.get, N, "virtualNetworks/subnets", action=SN + "/read"),
         Route("Subnets_CreateOrUpdate", "PUT", SUBNET, s.put, N, "virtualNetworks/subnets", action=SN + "/write"),
         Route("Subnets_Delete", "DELETE", SUBNET, s.delete, N, "virtualNetworks/subnets", action=SN + "/delete"),
+
+        Route("VirtualNetworkPeerings_List", "GET", VNET + "/virtualNetworkPeerings", vp.list_resources, N, "virtualNetworks/virtualNetworkPeerings",
+              action=VP + "/read"),
+        Route("VirtualNetworkPeerings_Get", "GET", PEERING, vp.get, N, "virtualNetworks/virtualNetworkPeerings", action=VP + "/read"),
+        Route("VirtualNetworkPeerings_CreateOrUpdate", "PUT", PEERING, vp.put, N, "virtualNetworks/virtualNetworkPeerings", action=VP + "/write"),
+        Route("VirtualNetworkPeerings_Delete", "DELETE", PEERING, vp.delete, N, "virtualNetworks/virtualNetworkPeerings", action=VP + "/delete"),
 
         Route("NetworkInterfaces_ListAll", "GET", SUB + "/networkInterfaces", n.list_resources, N, "networkInterfaces", action=NI + "/read"),
         Route("NetworkInterfaces_List", "GET", GROUP + "/networkInterfaces", n.list_resources, N, "networkInterfaces", action=NI + "/read"),

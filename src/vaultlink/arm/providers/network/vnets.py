@@ -14,7 +14,7 @@ from typing import Any
 from vaultlink.arm import tracked
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.envelope import new_etag
-from vaultlink.arm.providers.network import allocation, schemas, subnets
+from vaultlink.arm.providers.network import allocation, peerings, schemas, subnets
 from vaultlink.arm.providers.network import errors as net
 from vaultlink.arm.providers.network.base import (
     Provider,
@@ -86,8 +86,11 @@ class VirtualNetworks(Provider):
 
     def body_of(self, reader: Reader, stored: dict[str, Any], tx: Transaction | None = None) -> dict[str, Any]:
         rid = ResourceId.parse(stored["id"])
-        return schemas.virtual_network(stored, [subnets.body_of(reader, r.body)
+        body = schemas.virtual_network(stored, [subnets.body_of(reader, r.body)
                                                 for r in self.table.children(rid, subnets.SUBNETS, tx)])
+        body["properties"]["virtualNetworkPeerings"] = [peerings.body_of(reader, r.body)
+                                                        for r in peerings.of_network(tx or reader, rid)]
+        return body
 
     def get(self, call: Call) -> Reply:
         return Reply(200, self.body_of(self.store, self.table.require(self._rid(call)).body))
@@ -111,8 +114,7 @@ class VirtualNetworks(Provider):
                                       "privateEndpointVNetPolicies", "Disabled")
         if props.get("enableDdosProtection"):
             raise errors.NotSupported(what="DDoS protection plans (enableDdosProtection)")
-        if props.get("virtualNetworkPeerings"):
-            raise errors.NotSupported(what="virtual network peerings")
+        inline_peerings = schemas.object_list(props.get("virtualNetworkPeerings"), "virtualNetworkPeerings")
         specs = parse_inline_subnets(rid, props)
         subnets.check_layout(rid, spaces, specs)
 
@@ -122,6 +124,11 @@ class VirtualNetworks(Provider):
             check_conditions(call, current, rid)
             check_same_location(current, location, rid)
             existing = {r.key: r for r in self.table.children(rid, subnets.SUBNETS, tx)} if current else {}
+            known = {r.body["name"].lower() for r in peerings.of_network(tx, rid)}
+            if any(str(p.get("name", "")).lower() not in known for p in inline_peerings):
+                # the network's own peerings come back in a read-modify-write; new ones are their own resource
+                raise errors.NotSupported(what="creating peerings inline in a virtual network; create them as "
+                                          "virtualNetworks/virtualNetworkPeerings")
             wanted = {s.rid.key for s in specs}
             gone = [r for key, r in existing.items() if key not in wanted]
             for record in gone:
