@@ -25,7 +25,8 @@ from tests.clients import az_support
 from tests.clients.az_support import Az, Raw
 from tests.vaultlink_process import Running
 
-pytestmark = pytest.mark.az
+pytestmark = [pytest.mark.az, pytest.mark.timeout(900)]
+"""Four exports of a dozen az commands each: on a machine shared with other test runs that takes minutes."""
 
 GROUP, VAULT, OTHER_VAULT, VNET, SUBNET = "rg-dx", "kv-dx-export", "kv-dx-other", "vnet-dx", "snet-dx"
 ZONE, LINK, ENDPOINT = "privatelink.vaultcore.azure.net", "link-dx", "pe-dx"
@@ -68,10 +69,10 @@ def offline(tmp: Path, directory: Path, *args: str, vault: str = VAULT) -> subpr
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=60, check=False)
 
 
-def export(running: Running, az: Az, directory: Path) -> Path:
+def export(running: Running, az: Az, directory: Path, *options: str) -> Path:
     """The printed export script, saved and run with bash and the real az, as the person would."""
-    script = subprocess.run([sys.executable, "-m", "vaultlink", "diagnose", "export-script", VAULT, "-g", GROUP],
-                            capture_output=True, text=True, check=True).stdout
+    script = subprocess.run([sys.executable, "-m", "vaultlink", "diagnose", "export-script", VAULT, "-g", GROUP,
+                             *options], capture_output=True, text=True, check=True).stdout
     path = directory.parent / f"{directory.name}.sh"
     path.write_text(script)
     done = subprocess.run(["bash", str(path), str(directory)], env={**az.env, "AZ": az.path}, capture_output=True,
@@ -121,7 +122,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         cases: dict[str, Case] = {}
 
         def case(name: str) -> None:
-            directory = export(running, az, tmp / name)
+            # the first export asks az for the subscription, as a person's would; the others are given it
+            given = ["--subscription", running.credentials["subscriptionId"]] if cases else []
+            directory = export(running, az, tmp / name, *given)
             cases[name] = Case(name, directory, live(running, vnet_id))
 
         case("working")

@@ -168,8 +168,8 @@ def test_not_a_directory(tmp_path: Path) -> None:
 def test_the_script_names_every_file_the_reader_reads() -> None:
     script = export_script(VAULT, "rg-dx")
     for name in (exported.MANIFEST, exported.KEYVAULT, exported.ENDPOINTS, exported.VNETS, exported.ZONES,
-                 exported.ROLE_ASSIGNMENTS, '"$DIR/nics/$rg.${nic##*/}.json"', '.links.json"', '.records.json"',
-                 '"$DIR/zone-groups/$rg.${pe##*/}.json"'):
+                 exported.ROLE_ASSIGNMENTS, '"$DIR/nics/$(group_of "$nic").${nic##*/}.json"', '.links.json"', '.records.json"',
+                 '"$DIR/zone-groups/$(group_of "$pe").${pe##*/}.json"'):
         assert name in script
     assert "VAULT=kv-dx-1" in script and "GROUP=rg-dx" in script
     assert export_script("kv", "my group", subscription="s1").count("'my group'") == 1
