@@ -39,6 +39,8 @@ class Case:
     export: Path
     live: dict[str, Any]
     """`vaultlink diagnose VAULT --from VNET_ID -o json` on the running server, right after the export."""
+    live_internet: dict[str, Any]
+    """The same from the internet."""
 
 
 @dataclass
@@ -125,7 +127,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             # the first export asks az for the subscription, as a person's would; the others are given it
             given = ["--subscription", running.credentials["subscriptionId"]] if cases else []
             directory = export(running, az, tmp / name, *given)
-            cases[name] = Case(name, directory, live(running, vnet_id))
+            cases[name] = Case(name, directory, live(running, vnet_id), live(running, "internet"))
 
         case("working")
         answers = arm_answers(running, cases["working"].export)
@@ -156,6 +158,16 @@ def test_verdicts_over_the_export_equal_the_live_ones(site: Site, name: str, fai
     assert report["client"] == case.live["client"]
     if failing is None:
         assert {c["verdict"] for c in report["checks"]} <= {"pass", "not applicable"}
+
+
+@pytest.mark.parametrize("name", ["working", "rejected", "unlinked", "wrong-address"])
+def test_from_the_internet_the_verdicts_equal_the_live_ones(site: Site, name: str) -> None:
+    case = site.cases[name]
+    done = site.offline(case.export, "-o", "json", vnet=False)
+    report = json.loads(done.stdout)
+    assert report["from"].startswith("the internet") and report["firstFailure"] is None
+    assert verdicts(report) == verdicts(case.live_internet)
+    assert report["client"] == case.live_internet["client"]
 
 
 def test_the_table_over_the_export_names_the_failing_check_and_its_fix(site: Site) -> None:
