@@ -25,7 +25,8 @@ from tests.clients import az_support
 from tests.clients.az_support import Az, Raw
 from tests.vaultlink_process import Running
 
-pytestmark = pytest.mark.az
+pytestmark = [pytest.mark.az, pytest.mark.timeout(900)]
+"""Four exports of a dozen az commands each: on a machine shared with other test runs that takes minutes."""
 
 GROUP, VAULT, OTHER_VAULT, VNET, SUBNET = "rg-dx", "kv-dx-export", "kv-dx-other", "vnet-dx", "snet-dx"
 ZONE, LINK, ENDPOINT = "privatelink.vaultcore.azure.net", "link-dx", "pe-dx"
@@ -38,6 +39,8 @@ class Case:
     export: Path
     live: dict[str, Any]
     """`vaultlink diagnose VAULT --from VNET_ID -o json` on the running server, right after the export."""
+    live_internet: dict[str, Any]
+    """The same from the internet."""
 
 
 @dataclass
@@ -68,10 +71,10 @@ def offline(tmp: Path, directory: Path, *args: str, vault: str = VAULT) -> subpr
                           capture_output=True, text=True, env=env, cwd=cwd, timeout=60, check=False)
 
 
-def export(running: Running, az: Az, directory: Path) -> Path:
+def export(running: Running, az: Az, directory: Path, *options: str) -> Path:
     """The printed export script, saved and run with bash and the real az, as the person would."""
-    script = subprocess.run([sys.executable, "-m", "vaultlink", "diagnose", "export-script", VAULT, "-g", GROUP],
-                            capture_output=True, text=True, check=True).stdout
+    script = subprocess.run([sys.executable, "-m", "vaultlink", "diagnose", "export-script", VAULT, "-g", GROUP,
+                             *options], capture_output=True, text=True, check=True).stdout
     path = directory.parent / f"{directory.name}.sh"
     path.write_text(script)
     done = subprocess.run(["bash", str(path), str(directory)], env={**az.env, "AZ": az.path}, capture_output=True,
@@ -121,8 +124,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         cases: dict[str, Case] = {}
 
         def case(name: str) -> None:
-            directory = export(running, az, tmp / name)
-            cases[name] = Case(name, directory, live(running, vnet_id))
+            # the first export asks az for the subscription, as a person's would; the others are given it
+            given = ["--subscription", running.credentials["subscriptionId"]] if cases else []
+            directory = export(running, az, tmp / name, *given)
+            cases[name] = Case(name, directory, live(running, vnet_id), live(running, "internet"))
 
         case("working")
         answers = arm_answers(running, cases["working"].export)
@@ -153,6 +158,16 @@ def test_verdicts_over_the_export_equal_the_live_ones(site: Site, name: str, fai
     assert report["client"] == case.live["client"]
     if failing is None:
         assert {c["verdict"] for c in report["checks"]} <= {"pass", "not applicable"}
+
+
+@pytest.mark.parametrize("name", ["working", "rejected", "unlinked", "wrong-address"])
+def test_from_the_internet_the_verdicts_equal_the_live_ones(site: Site, name: str) -> None:
+    case = site.cases[name]
+    done = site.offline(case.export, "-o", "json", vnet=False)
+    report = json.loads(done.stdout)
+    assert report["from"].startswith("the internet") and report["firstFailure"] is None
+    assert verdicts(report) == verdicts(case.live_internet)
+    assert report["client"] == case.live_internet["client"]
 
 
 def test_the_table_over_the_export_names_the_failing_check_and_its_fix(site: Site) -> None:

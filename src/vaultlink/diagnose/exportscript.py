@@ -43,24 +43,23 @@ rm -f "$DIR/{files.MANIFEST}"
 "$AZ" network vnet list --subscription "$SUBSCRIPTION" -o json > "$DIR/{files.VNETS}"
 "$AZ" network private-dns zone list --subscription "$SUBSCRIPTION" -o json > "$DIR/{files.ZONES}"
 
-# The loops read ids from az; the commands inside them read nothing (< /dev/null), so none can take the next id.
-# Each private endpoint's DNS zone groups (the records they write) and its network interface.
-"$AZ" network private-endpoint list --subscription "$SUBSCRIPTION" --query "[].[id, join(' ', networkInterfaces[].id)]" \\
-    -o tsv | while IFS=$'\\t' read -r pe nics; do
-  nics=${{nics%$'\\r'}}
-  rg=${{pe#*/resourceGroups/}}; rg=${{rg%%/*}}
-  "$AZ" network private-endpoint dns-zone-group list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
-    --endpoint-name "${{pe##*/}}" -o json < /dev/null > "$DIR/{files.ZONE_GROUPS}/$rg.${{pe##*/}}.json"
-  for nic in $nics; do
-    rg=${{nic#*/resourceGroups/}}; rg=${{rg%%/*}}
-    "$AZ" network nic show --ids "$nic" -o json < /dev/null > "$DIR/{files.NICS}/$rg.${{nic##*/}}.json"
-  done
+# The loops take the ids from the files just written (grep: az prints one id per line), so each per-item file
+# is of an item in the lists; the commands inside them read nothing (< /dev/null), so none takes the next id.
+ids() {{ {{ grep -oi '"/subscriptions/[^"]*/providers/Microsoft.Network/'"$2"'/[^"/]*"' "$1" || true; }} | tr -d '"' | sort -uf; }}
+group_of() {{ local rg=${{1#*/[rR][eE][sS][oO][uU][rR][cC][eE][gG][rR][oO][uU][pP][sS]/}}; echo "${{rg%%/*}}"; }}
+
+# Each private endpoint's DNS zone groups (the records they write), and each endpoint's network interface.
+ids "$DIR/{files.ENDPOINTS}" privateEndpoints | while IFS= read -r pe; do
+  "$AZ" network private-endpoint dns-zone-group list --subscription "$SUBSCRIPTION" --resource-group "$(group_of "$pe")" \\
+    --endpoint-name "${{pe##*/}}" -o json < /dev/null > "$DIR/{files.ZONE_GROUPS}/$(group_of "$pe").${{pe##*/}}.json"
+done
+ids "$DIR/{files.ENDPOINTS}" networkInterfaces | while IFS= read -r nic; do
+  "$AZ" network nic show --ids "$nic" -o json < /dev/null > "$DIR/{files.NICS}/$(group_of "$nic").${{nic##*/}}.json"
 done
 
 # Each private DNS zone's virtual network links and record sets.
-"$AZ" network private-dns zone list --subscription "$SUBSCRIPTION" --query "[].id" -o tsv | while IFS= read -r zone; do
-  zone=${{zone%$'\\r'}}
-  rg=${{zone#*/resourceGroups/}}; rg=${{rg%%/*}}
+ids "$DIR/{files.ZONES}" privateDnsZones | while IFS= read -r zone; do
+  rg=$(group_of "$zone")
   "$AZ" network private-dns link vnet list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
     --zone-name "${{zone##*/}}" -o json < /dev/null > "$DIR/{files.PRIVATE_DNS}/$rg.${{zone##*/}}.links.json"
   "$AZ" network private-dns record-set list --subscription "$SUBSCRIPTION" --resource-group "$rg" \\
@@ -69,8 +68,7 @@ done
 
 # Optional: who may use the vault's data plane. Needs the right to read role assignments.
 ROLES=false
-VAULT_ID=$("$AZ" keyvault show --subscription "$SUBSCRIPTION" --name "$VAULT" --resource-group "$GROUP" --query id -o tsv)
-VAULT_ID=${{VAULT_ID%$'\\r'}}
+VAULT_ID=/subscriptions/$SUBSCRIPTION/resourceGroups/$GROUP/providers/Microsoft.KeyVault/vaults/$VAULT
 if "$AZ" role assignment list --scope "$VAULT_ID" --include-inherited -o json > "$DIR/{files.ROLE_ASSIGNMENTS}"; then
   ROLES=true
 else

@@ -6,7 +6,8 @@ Names, private addresses and record values stay as exported: an endpoint is crea
 network interface name and a static ipConfiguration for each address it had. The exported subscription
 becomes the running vaultlink's own (its ids are rewritten, and the vault's tenant too), because a vaultlink
 server signs its clients into its own subscription. What vaultlink cannot hold is left out and said:
-peerings, endpoints to services other than the exported vault, role assignments of real principals.
+peerings to networks outside the export, endpoints to services other than the exported vault, role
+assignments of real principals.
 """
 
 from __future__ import annotations
@@ -117,9 +118,10 @@ def plan_import(export: Exported, subscription: str, tenant: str) -> Plan:
                    for s in props.get("subnets") or []]
         body = _envelope(vnet, {**_pick(props, ("addressSpace", "dhcpOptions")), "subnets": subnets})
         plan.requests.append(Request("PUT", vnet["id"], NETWORK_API, body, f"virtual network {vnet['name']}"))
-        for peering in props.get("virtualNetworkPeerings") or []:
-            plan.left_out.append(f"the peering {peering.get('name')} of {vnet['name']}: vaultlink has no virtual "
-                                 "network peering")
+    vnet_ids = {v["id"].lower() for v in of(files.VNET_TYPE)}
+    for vnet in of(files.VNET_TYPE):
+        for peering in vnet["properties"].get("virtualNetworkPeerings") or []:
+            _peering(vnet, peering, vnet_ids, plan)
 
     props = dict(vault["properties"])
     props["tenantId"] = tenant
@@ -183,6 +185,28 @@ def plan_import(export: Exported, subscription: str, tenant: str) -> Plan:
         plan.left_out.append(f"{len(export.role_assignments)} role assignment(s): their principals live in the "
                              "exported tenant, not in vaultlink's")
     return plan
+
+
+PEERING_FLAGS = ("allowVirtualNetworkAccess", "allowForwardedTraffic", "allowGatewayTransit")
+
+
+def _peering(vnet: dict[str, Any], peering: dict[str, Any], vnet_ids: set[str], plan: Plan) -> None:
+    """One side of a peering, sent once every network exists (a peering names its remote network). Both sides
+    come from the export, so a pair is Connected again; a side whose remote network is not in the export (it is
+    in another subscription) is left out, and so is a dependence on the remote network's gateway."""
+    props = peering.get("properties") or {}
+    name = str(peering.get("name") or "")
+    remote = str((props.get("remoteVirtualNetwork") or {}).get("id") or "")
+    if remote.lower() not in vnet_ids:
+        plan.left_out.append(f"the peering {name} of {vnet['name']}: its remote network {remote or '(none)'} is "
+                             "not in the export")
+        return
+    if props.get("useRemoteGateways"):
+        plan.left_out.append(f"useRemoteGateways on the peering {name} of {vnet['name']}: the export holds no "
+                             "gateways")
+    body = {"properties": {"remoteVirtualNetwork": {"id": remote}, **_pick(props, PEERING_FLAGS)}}
+    plan.requests.append(Request("PUT", f"{vnet['id']}/virtualNetworkPeerings/{name}", NETWORK_API, body,
+                                 f"peering {name} of {vnet['name']}"))
 
 
 def _endpoint(endpoint: dict[str, Any], vault: dict[str, Any], nics: dict[str, dict[str, Any]],

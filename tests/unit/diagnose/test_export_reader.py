@@ -168,8 +168,8 @@ def test_not_a_directory(tmp_path: Path) -> None:
 def test_the_script_names_every_file_the_reader_reads() -> None:
     script = export_script(VAULT, "rg-dx")
     for name in (exported.MANIFEST, exported.KEYVAULT, exported.ENDPOINTS, exported.VNETS, exported.ZONES,
-                 exported.ROLE_ASSIGNMENTS, '"$DIR/nics/$rg.${nic##*/}.json"', '.links.json"', '.records.json"',
-                 '"$DIR/zone-groups/$rg.${pe##*/}.json"'):
+                 exported.ROLE_ASSIGNMENTS, '"$DIR/nics/$(group_of "$nic").${nic##*/}.json"', '.links.json"', '.records.json"',
+                 '"$DIR/zone-groups/$(group_of "$pe").${pe##*/}.json"'):
         assert name in script
     assert "VAULT=kv-dx-1" in script and "GROUP=rg-dx" in script
     assert export_script("kv", "my group", subscription="s1").count("'my group'") == 1
@@ -207,3 +207,35 @@ def test_older_az_prints_nulls_for_every_unset_field_even_in_references() -> Non
     [connection] = props["manualPrivateLinkServiceConnections"]
     assert connection["properties"]["privateLinkServiceConnectionState"]["status"] == "Disconnected"
     assert "groupIds" not in connection["properties"] and connection["etag"] == 'W/"e2"'
+
+
+def _script_functions() -> str:
+    return "\n".join(line for line in export_script(VAULT, "rg-dx").splitlines()
+                     if line.startswith(("ids() ", "group_of() ")))
+
+
+def test_the_scripts_loops_take_every_listed_id_once(tmp_path: Path) -> None:
+    """The script's own `ids` and `group_of`, run by bash over a list of two endpoints in two groups (one id
+    spelled in another case) and over an empty list."""
+    import subprocess
+
+    [endpoint] = json.loads((SEED / exported.ENDPOINTS).read_text())
+    second = json.loads(json.dumps(endpoint).replace("/resourceGroups/rg-dx/", "/resourcegroups/RG.Two/")
+                        .replace("/pe1", "/pe2").replace("pe1.nic", "pe2.nic"))
+    (tmp_path / "endpoints.json").write_text(json.dumps([endpoint, second, endpoint], indent=2))
+    (tmp_path / "empty.json").write_text("[]\n")
+    program = f"""set -euo pipefail
+{_script_functions()}
+ids "$1/endpoints.json" privateEndpoints | while IFS= read -r id; do echo "pe $(group_of "$id") ${{id##*/}}"; done
+ids "$1/endpoints.json" networkInterfaces | while IFS= read -r id; do echo "nic $(group_of "$id") ${{id##*/}}"; done
+ids "$1/empty.json" privateDnsZones | while IFS= read -r id; do echo "zone $id"; done
+echo done
+"""
+    done = subprocess.run(["bash", "-c", program, "bash", str(tmp_path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "done" and len(lines) == 5
+    assert sorted(lines[:-1]) == [
+        "nic RG.Two pe2.nic.ea30fc5d-4a76-40a8-9c18-7db389a70e00",
+        "nic rg-dx pe1.nic.ea30fc5d-4a76-40a8-9c18-7db389a70e00",
+        "pe RG.Two pe2", "pe rg-dx pe1"]

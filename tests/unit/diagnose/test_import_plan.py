@@ -78,11 +78,34 @@ def test_an_endpoint_to_another_service_and_a_peering_are_left_out_and_said(tmp_
     other["networkInterfaces"] = []
     (copy / "private-endpoints.json").write_text(json.dumps([endpoint, other]))
     (copy / "zone-groups/rg-dx.pe-storage.json").write_text("[]")
-    vnets = json.loads((copy / "virtual-networks.json").read_text())
-    vnets[0]["virtualNetworkPeerings"] = [{"name": "to-hub", "remoteVirtualNetwork": {"id": vnets[0]["id"]}}]
-    (copy / "virtual-networks.json").write_text(json.dumps(vnets))
     plan = plan_import(read_export(copy), OLD, TENANT)
     assert plan.mapping is None
     assert [r.what for r in plan.requests if r.what.startswith("private endpoint")] == ["private endpoint pe1"]
     assert any("pe-storage" in note and "st1" in note for note in plan.left_out)
-    assert any("to-hub" in note and "peering" in note for note in plan.left_out)
+
+
+def test_peerings_between_exported_networks_are_rebuilt_after_both(tmp_path: Path) -> None:
+    copy = tmp_path / "export"
+    shutil.copytree(SEED, copy)
+    [vnet] = json.loads((copy / "virtual-networks.json").read_text())
+    hub = json.loads(json.dumps(vnet).replace("/virtualNetworks/vnet1", "/virtualNetworks/hub")
+                     .replace("10.0.", "10.9."))
+    hub["name"], hub["subnets"] = "hub", []
+    outside = "/subscriptions/other/resourceGroups/x/providers/Microsoft.Network/virtualNetworks/far"
+    vnet["virtualNetworkPeerings"] = [
+        {"name": "to-hub", "remoteVirtualNetwork": {"id": hub["id"]}, "allowVirtualNetworkAccess": True,
+         "allowForwardedTraffic": True, "useRemoteGateways": True, "peeringState": "Connected"},
+        {"name": "to-far", "remoteVirtualNetwork": {"id": outside}, "allowVirtualNetworkAccess": True}]
+    hub["virtualNetworkPeerings"] = [{"name": "to-spoke", "remoteVirtualNetwork": {"id": vnet["id"]},
+                                      "allowVirtualNetworkAccess": True}]
+    (copy / "virtual-networks.json").write_text(json.dumps([vnet, hub]))
+    plan = plan_import(read_export(copy), OLD, TENANT)
+    whats = [r.what for r in plan.requests]
+    assert whats.index("peering to-hub of vnet1") > whats.index("virtual network hub")
+    to_hub = next(r for r in plan.requests if r.what == "peering to-hub of vnet1")
+    assert to_hub.id == vnet["id"] + "/virtualNetworkPeerings/to-hub"
+    assert to_hub.body == {"properties": {"remoteVirtualNetwork": {"id": hub["id"]}, "allowVirtualNetworkAccess": True,
+                                          "allowForwardedTraffic": True}}
+    assert "peering to-spoke of hub" in whats and not any("to-far" in w for w in whats)
+    assert any("to-far" in note and outside in note for note in plan.left_out)
+    assert any("useRemoteGateways" in note and "to-hub" in note for note in plan.left_out)
