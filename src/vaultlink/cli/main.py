@@ -153,8 +153,18 @@ def status(data_dir: Path, output: str) -> None:
         click.echo(json.dumps(live, indent=2))
     else:
         click.echo(f"ready: proxy {live['proxy']}, DNS {', '.join(live['dns'])} (the internet) and "
-                   f"{len(live['dnsViews'])} virtual network resolver(s), portal {live['portal']}, CA {live['caFile']}, "
+                   f"{len(live['dnsViews'])} virtual network resolver(s){_more_resolvers(live)}, portal {live['portal']}, "
+                   f"CA {live['caFile']}, "
                    f"store {live['store']}")
+
+
+def _more_resolvers(live: dict[str, Any]) -> str:
+    """The resolver inbound endpoints' and sites' DNS servers, where there are any."""
+    out = ""
+    for key, what in (("dnsInboundEndpoints", "resolver inbound endpoint(s)"), ("dnsSites", "site DNS server(s)")):
+        listed = live.get(key) or {}
+        out += f", {len(listed)} {what}" if listed else ""
+    return out
 
 
 @main.command()

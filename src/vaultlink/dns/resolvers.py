@@ -6,7 +6,8 @@ Each network's address is kept in the store, so it stays the same across restart
 of its own, kept in its data directory. When the server may bind
 port 53 (as root), every resolver also answers there, so `vaultlink vm exec` can make it a machine's system
 resolver. A network whose custom DNS servers name a forwarder answers as the forwarder's network does; one
-whose custom DNS server nobody serves is refused.
+whose custom DNS server nobody serves is refused. Each DNS Private Resolver inbound endpoint has a listener of its
+own answering as Azure DNS of its network, and each on-premises site one for its DNS server.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ VIEW_ADDRESS = "dnsview"
 NEXT = ("setting", "dnsview-next")
 SYSTEM_PORT = 53
 RELEVANT = ("/microsoft.network/virtualnetworks/", "/microsoft.compute/virtualmachines/",
-            "/microsoft.network/dnsresolvers/", "site:")
+            "/microsoft.network/dnsresolvers/", "/microsoft.network/connections/",
+            "/microsoft.network/localnetworkgateways/", "/microsoft.network/virtualnetworkgateways/")
+"""Writes that can change which listeners there are or whom they answer as: networks (custom DNS servers,
+peerings), machines (forwarders), resolver endpoints, and the VPN connections that put a site's DNS server in
+reach. Sites themselves are written by `vaultlink site`, another process, whose writes always reconcile."""
 MOVES = 2000
 """How many taken addresses a network's resolver moves past before giving up: every other vaultlink on the
 machine (each test server, each node) may hold one port-53 address per network of its own."""

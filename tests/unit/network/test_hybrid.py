@@ -270,3 +270,20 @@ def test_no_network_gets_a_private_answer_without_a_link_or_a_forwarding_path_to
         view = view_for(t, place)
         if view is not None and PRIVATE in resolve(t, view[0], NAME).addresses:
             assert sees_a_linked_resolver(t, place), place
+
+
+def test_peerings_inline_in_an_exported_network_body_are_read_as_azure_shows_them() -> None:
+    from vaultlink.core.ids import ResourceId
+    from vaultlink.network.wire import Parts
+
+    def body(i: int, other: int, state: str) -> dict[str, object]:
+        return {"id": vnet_id(i), "name": f"v{i}", "properties": {
+            "addressSpace": {"addressPrefixes": [f"10.{i}.0.0/16"]}, "virtualNetworkPeerings": [
+                {"id": f"{vnet_id(i)}/virtualNetworkPeerings/p", "name": "p", "properties": {"remoteVirtualNetwork": {"id": vnet_id(other)}, "peeringState": state,
+                                             "allowVirtualNetworkAccess": True}}]}}
+
+    for state, reached in (("Connected", True), ("Disconnected", False)):
+        parts = Parts()
+        parts.add(ResourceId.parse(vnet_id(0)), body(0, 1, state))
+        parts.add(ResourceId.parse(vnet_id(1)), body(1, 0, "Connected"))
+        assert (vnet_id(1) in parts.topology().reachable_vnets(vnet_id(0))) is reached
