@@ -6,6 +6,7 @@ cause. Refusals carry the hint to run `vaultlink why` with their request id."""
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -231,3 +232,14 @@ def test_an_unknown_vault_or_machine_is_a_clear_error(seed: Seed) -> None:
     assert missing.returncode == 1 and "The vault 'nosuchvault' is not in the snapshot" in missing.stderr
     machine = vaultlink_cli(seed.running, "diagnose", seed.vault, "--from", "vm", "nosuchvm", check=False)
     assert machine.returncode == 1 and "No machine named 'nosuchvm'" in machine.stderr
+
+
+def test_az_shows_the_request_id_of_a_refusal_and_why_explains_it(seed: Seed) -> None:
+    refused = seed.az.fails("keyvault", "secret", "show", "--vault-name", seed.vault, "-n", "app")
+    assert refused.stderr.startswith("ERROR: (Forbidden) Public network access is disabled"), refused.stderr
+    found = re.search(r"Run `vaultlink why ([0-9a-f-]{36})` to see why\.", refused.stderr)
+    assert found, refused.stderr
+    why = vaultlink_cli(seed.running, "why", found.group(1)).stdout
+    assert why.startswith(f"cause: the request lands on {seed.vault}'s public endpoint and {seed.vault} has public "
+                          "network access disabled"), why
+    assert why.splitlines()[0].endswith("(ForbiddenByConnection; check 'firewall')")
