@@ -332,6 +332,8 @@ def firewall(ctx: Context) -> Result:
     evidence = (Evidence(v.id, "publicNetworkAccess", v.public_network_access),
                 Evidence(v.id, "networkAcls.defaultAction", v.default_action),
                 Evidence(v.id, "networkAcls.ipRules", ", ".join(v.ip_rules) or "none", ctx.admission.client_address),
+                Evidence(v.id, "networkAcls.virtualNetworkRules", ", ".join(_name(r) for r in v.vnet_rules) or "none",
+                         _name(ctx.location.subnet or "") if ctx.location.subnet else ""),
                 Evidence(v.id, "networkAcls.bypass", v.bypass))
     if ctx.admission.allowed:
         return Result("firewall", title, PASS, ctx.admission.reason, evidence=evidence)
