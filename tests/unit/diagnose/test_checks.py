@@ -184,15 +184,24 @@ def test_the_json_has_every_check_and_the_first_failure() -> None:
     body = report(wire.seed(zone=wire.zone(links=()))).to_json()
     assert body["firstFailure"] == "link" and body["failed"] is True
     assert [c["check"] for c in body["checks"]] == ["connection", "zone", "link", "record", "address", "zonegroup",
-                                                    "firewall", "permission", "onpremises"]
+                                                    "onpremises", "firewall", "permission"]
     assert body["checks"][2]["verdict"] == "fail" and body["client"]["error"] == "ForbiddenByConnection"
 
 
+def _peering(local: str, remote: str) -> dict[str, Any]:
+    return {"id": f"{local}/virtualNetworkPeerings/to-{remote.rsplit('/', 1)[-1]}", "name": "peer",
+            "properties": {"remoteVirtualNetwork": {"id": remote}, "peeringState": "Connected",
+                           "allowVirtualNetworkAccess": True}}
+
+
 def _custom_dns(servers: list[str], zone_links: tuple[str, ...]) -> list[dict[str, Any]]:
-    """vnet1 names custom DNS servers; a forwarder machine sits in vnet2 (10.2.0.10)."""
+    """vnet1 names custom DNS servers; a forwarder machine sits in vnet2 (10.2.0.10), peered with vnet1."""
     vnet2 = f"{wire.NET}/virtualNetworks/vnet2"
     first = wire.vnet()
     first["properties"]["dhcpOptions"] = {"dnsServers": servers}
+    first["properties"]["virtualNetworkPeerings"] = [_peering(wire.VNET, vnet2)]
+    second = wire.vnet(vnet2, "10.2.0.0/16", "10.2.0.0/24")
+    second["properties"]["virtualNetworkPeerings"] = [_peering(vnet2, wire.VNET)]
     forwarder = [
         {"id": f"{wire.RG}/providers/Microsoft.Compute/virtualMachines/dns1", "name": "dns1",
          "type": "Microsoft.Compute/virtualMachines",
@@ -201,7 +210,7 @@ def _custom_dns(servers: list[str], zone_links: tuple[str, ...]) -> list[dict[st
          "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {
              "privateIPAddress": "10.2.0.10", "subnet": {"id": f"{vnet2}/subnets/default"}}}]}},
     ]
-    return [wire.vault(), first, wire.vnet(vnet2, "10.2.0.0/16", "10.2.0.0/24"), *wire.endpoint(),
+    return [wire.vault(), first, second, *wire.endpoint(),
             *wire.zone(links=zone_links), *wire.machine(), *forwarder]
 
 
