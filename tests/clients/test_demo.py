@@ -26,6 +26,9 @@ def test_demo_shows_the_seed_validation() -> None:
     assert refused, text
     request_id = refused.group(1)
     why = text.split(f"$ vaultlink why {request_id}\n")[1]
+    assert why.startswith(f"  cause: the request lands on {name}'s public endpoint and {name} has public network "
+                          "access disabled")  # the troubleshooter's replay leads
+    assert why.splitlines()[0].endswith("(ForbiddenByConnection; check 'firewall')")
     assert f"request {request_id} to vault {name} from the internet" in why
     assert "rule:    publicNetworkAccess: refused (ForbiddenByConnection)" in why
     assert " az " not in text  # it runs no az, so it shows no az command

@@ -1,11 +1,12 @@
-"""`vaultlink diagnose` and `vaultlink why` on the seed's topology, built and broken with the real az CLI: each
-break fails exactly the check that names it, the fix it prints (run with the real az) makes every check pass,
+"""`vaultlink diagnose` and `vaultlink why` on the seed's topology, built with the real az CLI and broken with
+the real SDKs (faster than az, and the same ARM calls): each break fails exactly the check that names it, the fix it prints (run with the real az) makes every check pass,
 the SDK's read from the machine is then admitted, and `vaultlink why` on a refused read leads with the same
 cause. Refusals carry the hint to run `vaultlink why` with their request id."""
 
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -15,6 +16,9 @@ import pytest
 from azure.core.exceptions import HttpResponseError, ServiceRequestError
 from azure.identity import ClientSecretCredential
 from azure.keyvault.secrets import SecretClient
+from azure.mgmt.keyvault import KeyVaultManagementClient
+from azure.mgmt.network import NetworkManagementClient
+from azure.mgmt.privatedns import PrivateDnsManagementClient
 from tests.clients import az_support
 from tests.clients.az_support import Az
 from tests.clients.machines_support import unique, vaultlink_cli
@@ -36,6 +40,9 @@ class Seed:
     vm_proxy: str
     address: str
     """The endpoint's NIC address, which the hand-made A record holds."""
+    kv: KeyVaultManagementClient
+    network: NetworkManagementClient
+    dns: PrivateDnsManagementClient
 
     def client(self, proxy: str) -> SecretClient:
         c = self.running.credentials
@@ -61,9 +68,17 @@ class Seed:
         return done.returncode, body
 
     def connection_name(self) -> str:
-        found = self.az("keyvault", "show", "-n", self.vault, "-g", RG, "--query",
-                        f"properties.privateEndpointConnections[?ends_with(privateEndpoint.id, '/{PE}')].id | [0]")
-        return str(found).rsplit("/", 1)[-1]
+        for pec in self.kv.private_endpoint_connections.list_by_resource(RG, self.vault):
+            if pec.properties.private_endpoint.id.lower().endswith(f"/{PE}"):
+                return str(pec.name)
+        raise AssertionError(f"no connection from {PE}")
+
+    def record(self, zone: str, name: str, address: str) -> None:
+        self.dns.record_sets.create_or_update(RG, zone, "A", name, {"properties": {
+            "ttl": 10, "aRecords": [{"ipv4Address": address}]}})
+
+    def vault_network(self, public: str, acls: dict[str, Any]) -> None:
+        self.kv.vaults.update(RG, self.vault, {"properties": {"publicNetworkAccess": public, "networkAcls": acls}})
 
     def fix(self, commands: list[str]) -> None:
         for command in commands:
@@ -105,7 +120,12 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seed]:
         exports = vaultlink_cli(running, "env", "--vm", VM).stdout
         proxy = next(shlex.split(line.split("=", 1)[1])[0] for line in exports.splitlines()
                      if line.startswith("export HTTPS_PROXY="))
-        yield Seed(running, az, vault, vault_id, vnet_id, proxy, address)
+        c = running.credentials
+        kw: dict[str, Any] = {"proxies": {"https": running.proxy}, "connection_verify": running.ca}
+        cred = ClientSecretCredential(c["tenantId"], c["servicePrincipal"]["appId"], c["servicePrincipal"]["secret"], **kw)
+        sub = c["subscriptionId"]
+        yield Seed(running, az, vault, vault_id, vnet_id, proxy, address, KeyVaultManagementClient(cred, sub, **kw),
+                   NetworkManagementClient(cred, sub, **kw), PrivateDnsManagementClient(cred, sub, **kw))
 
 
 def test_the_seed_passes_every_check_from_its_machine(seed: Seed) -> None:
@@ -118,51 +138,51 @@ def test_the_seed_passes_every_check_from_its_machine(seed: Seed) -> None:
 
 
 def _pending(s: Seed) -> None:
-    s.az("network", "private-endpoint", "delete", "-g", RG, "-n", PE)
-    s.az("network", "private-endpoint", "create", "-g", RG, "-n", PE, "--vnet-name", VNET, "--subnet", SUBNET,
-         "--private-connection-resource-id", s.vault_id, "--group-id", "vault", "--connection-name", f"{PE}-conn",
-         "--manual-request")
+    s.network.private_endpoints.begin_delete(RG, PE).result()
+    s.network.private_endpoints.begin_create_or_update(RG, PE, {"location": "eastus", "properties": {
+        "subnet": {"id": f"{s.vnet_id}/subnets/{SUBNET}"}, "manualPrivateLinkServiceConnections": [
+            {"name": f"{PE}-conn", "properties": {"privateLinkServiceId": s.vault_id, "groupIds": ["vault"]}}]}}).result()
 
 
 def _rejected(s: Seed) -> None:
-    s.az("keyvault", "private-endpoint-connection", "reject", "-g", RG, "--vault-name", s.vault, "-n",
-         s.connection_name(), "--description", "Rejected by the test")
+    s.kv.private_endpoint_connections.put(RG, s.vault, s.connection_name(), {"properties": {
+        "privateLinkServiceConnectionState": {"status": "Rejected", "description": "Rejected by the test"}}})
 
 
 def _disconnected(s: Seed) -> None:
-    s.az.run("keyvault", "private-endpoint-connection", "delete", "-g", RG, "--vault-name", s.vault, "-n",
-             s.connection_name())
+    s.kv.private_endpoint_connections.begin_delete(RG, s.vault, s.connection_name()).result()
 
 
 def _zone_missing(s: Seed) -> None:
-    s.az("network", "private-dns", "link", "vnet", "delete", "-g", RG, "-z", ZONE, "-n", f"{VNET}-link", "--yes")
-    s.az("network", "private-dns", "zone", "delete", "-g", RG, "-n", ZONE, "--yes")
+    s.dns.virtual_network_links.begin_delete(RG, ZONE, f"{VNET}-link").result()
+    s.dns.private_zones.begin_delete(RG, ZONE).result()
+
+
+WRONG_ZONE = "privatelink.vault.azure.net"
 
 
 def _zone_misspelled(s: Seed) -> None:
     _zone_missing(s)
-    wrong = "privatelink.vault.azure.net"
-    s.az("network", "private-dns", "zone", "create", "-g", RG, "-n", wrong)
-    s.az("network", "private-dns", "link", "vnet", "create", "-g", RG, "-z", wrong, "-n", "wrong-link", "-v", s.vnet_id,
-         "-e", "false")
-    s.az("network", "private-dns", "record-set", "a", "add-record", "-g", RG, "-z", wrong, "-n", s.vault, "-a", s.address)
+    s.dns.private_zones.begin_create_or_update(RG, WRONG_ZONE, {"location": "global"}).result()
+    s.dns.virtual_network_links.begin_create_or_update(RG, WRONG_ZONE, "wrong-link", {"location": "global", "properties": {
+        "virtualNetwork": {"id": s.vnet_id}, "registrationEnabled": False}}).result()
+    s.record(WRONG_ZONE, s.vault, s.address)
 
 
 def _unlinked(s: Seed) -> None:
-    s.az("network", "private-dns", "link", "vnet", "delete", "-g", RG, "-z", ZONE, "-n", f"{VNET}-link", "--yes")
+    s.dns.virtual_network_links.begin_delete(RG, ZONE, f"{VNET}-link").result()
 
 
 def _record_as(name: str | None, address: str | None = None) -> Callable[[Seed], None]:
     def brk(s: Seed) -> None:
-        s.az("network", "private-dns", "record-set", "a", "delete", "-g", RG, "-z", ZONE, "-n", s.vault, "--yes")
+        s.dns.record_sets.delete(RG, ZONE, "A", s.vault)
         if name is not None:
-            s.az("network", "private-dns", "record-set", "a", "add-record", "-g", RG, "-z", ZONE, "-n",
-                 name.format(vault=s.vault, typo=s.vault[:-1]), "-a", address or s.address)
+            s.record(ZONE, name.format(vault=s.vault, typo=s.vault[:-1]), address or s.address)
     return brk
 
 
 def _firewall(s: Seed) -> None:
-    s.az("keyvault", "update", "-n", s.vault, "-g", RG, "--public-network-access", "Enabled", "--default-action", "Deny")
+    s.vault_network("Enabled", {"defaultAction": "Deny", "bypass": "AzureServices"})
 
 
 def _rbac_missing(s: Seed) -> None:
@@ -170,14 +190,12 @@ def _rbac_missing(s: Seed) -> None:
 
 
 def _restore_firewall(s: Seed) -> None:
-    s.az("keyvault", "network-rule", "remove", "-n", s.vault, "-g", RG, "--ip-address", "203.0.113.50")
-    s.az("keyvault", "update", "-n", s.vault, "-g", RG, "--public-network-access", "Disabled", "--default-action", "Allow")
+    s.vault_network("Disabled", {"defaultAction": "Allow", "bypass": "AzureServices", "ipRules": []})
 
 
 def _restore_zone(s: Seed) -> None:
-    s.az("network", "private-dns", "link", "vnet", "delete", "-g", RG, "-z", "privatelink.vault.azure.net", "-n",
-         "wrong-link", "--yes")
-    s.az("network", "private-dns", "zone", "delete", "-g", RG, "-n", "privatelink.vault.azure.net", "--yes")
+    s.dns.virtual_network_links.begin_delete(RG, WRONG_ZONE, "wrong-link").result()
+    s.dns.private_zones.begin_delete(RG, WRONG_ZONE).result()
 
 
 CASES: list[tuple[str, Callable[[Seed], None], str, str, str | None, Callable[[Seed], None] | None]] = [
@@ -231,3 +249,14 @@ def test_an_unknown_vault_or_machine_is_a_clear_error(seed: Seed) -> None:
     assert missing.returncode == 1 and "The vault 'nosuchvault' is not in the snapshot" in missing.stderr
     machine = vaultlink_cli(seed.running, "diagnose", seed.vault, "--from", "vm", "nosuchvm", check=False)
     assert machine.returncode == 1 and "No machine named 'nosuchvm'" in machine.stderr
+
+
+def test_az_shows_the_request_id_of_a_refusal_and_why_explains_it(seed: Seed) -> None:
+    refused = seed.az.fails("keyvault", "secret", "show", "--vault-name", seed.vault, "-n", "app")
+    assert refused.stderr.startswith("ERROR: (Forbidden) Public network access is disabled"), refused.stderr
+    found = re.search(r"Run `vaultlink why ([0-9a-f-]{36})` to see why\.", refused.stderr)
+    assert found, refused.stderr
+    why = vaultlink_cli(seed.running, "why", found.group(1)).stdout
+    assert why.startswith(f"cause: the request lands on {seed.vault}'s public endpoint and {seed.vault} has public "
+                          "network access disabled"), why
+    assert why.splitlines()[0].endswith("(ForbiddenByConnection; check 'firewall')")

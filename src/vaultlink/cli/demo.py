@@ -27,7 +27,7 @@ import click
 from vaultlink.cli import seed
 from vaultlink.cli.common import fail
 from vaultlink.cli.vm import Arm, machine_proxy
-from vaultlink.cli.why import decision, explain
+from vaultlink.cli.why import decision, explain, lead
 from vaultlink.dns.wire import decode_message, encode_query
 from vaultlink.runtime.files import read_state
 
@@ -138,9 +138,9 @@ def run_demo(data_dir: Path) -> None:
             step(f"    {line}")
     step("")
     step(f"$ vaultlink why {request_id}")
-    for line in explain(request_id, decision(state, request_id)):
+    found = decision(state, request_id)
+    for line in [*lead(state, found)[:1], *explain(request_id, found)]:  # the cause, without the fix's az command
         step(f"  {line}")
-    # The troubleshooter's verdict for this request (`diagnose`) is printed here once it lands.
     step("")
     step(f"done in {time.monotonic() - started:.1f} s")
 

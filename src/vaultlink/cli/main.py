@@ -16,8 +16,7 @@ from vaultlink.core.config import UNREACHABLE_504, UNREACHABLE_TIMEOUT, Config
 from vaultlink.runtime.files import load_credentials, read_state
 
 LAZY = {
-    "diagnose": ("vaultlink.cli.diagnose",
-                 "Which private-link check fails for a vault, from a location or over an export of Azure, and its fix."),
+    "diagnose": ("vaultlink.cli.diagnose", "Which private-link check fails for a vault (live or exported), and its fix."),
     "demo": ("vaultlink.cli.demo", "Run the seed end to end in a fresh temporary data directory."),
     "import": ("vaultlink.cli.importing", "Rebuild a topology exported from Azure in the running vaultlink."),
     "site": ("vaultlink.cli.site", "On-premises sites: networks outside Azure, their machines and DNS forwarders."),

@@ -11,21 +11,30 @@ failing check is the cause.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from vaultlink.diagnose import fixes
 from vaultlink.diagnose.near import near_miss_records, near_miss_zones
-from vaultlink.diagnose.report import ClientView, Evidence, Report, Result, Verdict
+from vaultlink.diagnose.report import ClientView, Evidence, Fix, Report, Result, Verdict
 from vaultlink.diagnose.snapshot import CONNECTIONS, Snapshot
 from vaultlink.identity.rbac import decide_among, narrowest_role
 from vaultlink.network.admit import Admission, admit
 from vaultlink.network.arrive import arrive
 from vaultlink.network.location import Location
+from vaultlink.network.onprem import site_forwarders
 from vaultlink.network.resolve import PRIVATELINK_ZONE, Answer, resolve, view_for
 from vaultlink.network.route import ENDPOINT, PUBLIC, Landing, route
-from vaultlink.network.topology import Connection, ConnectionStatus, PrivateEndpoint, PrivateZone, Vault
+from vaultlink.network.topology import (
+    SITE_PREFIX,
+    Connection,
+    ConnectionStatus,
+    PrivateEndpoint,
+    PrivateZone,
+    Vault,
+)
 
 SECRET_READ = "Microsoft.KeyVault/vaults/secrets/getSecret/action"
 """What the permission check asks for: reading a secret, the read a client makes first."""
@@ -78,6 +87,10 @@ class Context:
     @property
     def inside(self) -> bool:
         return not self.location.on_internet
+
+    @property
+    def on_site(self) -> bool:
+        return (self.location.virtual_network or "").startswith(SITE_PREFIX)
 
     @property
     def resolver_vnet(self) -> str | None:
@@ -223,6 +236,8 @@ def link(ctx: Context) -> Result:
     title = "Zone linked to the client's resolver network"
     if not ctx.inside:
         return Result("link", title, NA, "the client is on the internet: zone links do not apply")
+    if ctx.on_site:
+        return Result("link", title, NA, "an on-premises client: its DNS server's forwarders decide (see below)")
     if ctx.view is None:
         vnet = ctx.location.virtual_network or ""
         servers = ", ".join(ctx.snapshot.topology.vnets[vnet].dns_servers) if vnet in ctx.snapshot.topology.vnets else ""
@@ -332,6 +347,8 @@ def firewall(ctx: Context) -> Result:
     evidence = (Evidence(v.id, "publicNetworkAccess", v.public_network_access),
                 Evidence(v.id, "networkAcls.defaultAction", v.default_action),
                 Evidence(v.id, "networkAcls.ipRules", ", ".join(v.ip_rules) or "none", ctx.admission.client_address),
+                Evidence(v.id, "networkAcls.virtualNetworkRules", ", ".join(_name(r) for r in v.vnet_rules) or "none",
+                         _name(ctx.location.subnet or "") if ctx.location.subnet else ""),
                 Evidence(v.id, "networkAcls.bypass", v.bypass))
     if ctx.admission.allowed:
         return Result("firewall", title, PASS, ctx.admission.reason, evidence=evidence)
@@ -370,16 +387,60 @@ def permission(ctx: Context) -> Result:
                   fixes.policy(ctx.snapshot, ctx.vault, ctx.caller))
 
 
+FORWARDED_ZONES = ("vault.azure.net", "vaultcore.azure.net")
+"""The zones an on-premises DNS server forwards to Azure for Key Vault behind a private endpoint."""
+
+
 def on_premises_forwarders(ctx: Context) -> Result:
-    """The place for the on-premises check (conditional forwarders for vault.azure.net and vaultcore.azure.net to
-    a DNS Private Resolver): locations are the internet or a machine in a virtual network until sites arrive."""
-    return Result("onpremises", "On-premises conditional forwarders", NA, "the client is not on an on-premises site")
+    """From a machine in an on-premises site: does the site's DNS server give the vault's private address? When
+    it does not, which conditional forwarder is missing, or reaches no resolver of a network linked to the zone
+    (network/onprem.py's `site_forwarders`)."""
+    title = "On-premises conditional forwarders"
+    here = ctx.location.virtual_network or ""
+    if not here.startswith(SITE_PREFIX):
+        return Result("onpremises", title, NA, "the client is not on an on-premises site")
+    site = here[len(SITE_PREFIX):]
+    checks = site_forwarders(ctx.snapshot.topology, site)
+    evidence = tuple(Evidence(f"site {site}", f"forwarder {c.zone}", "; ".join(
+        f"{t.target}: {t.server}" + ("" if t.has_zone or not t.reached else f" (not linked to {PRIVATELINK_ZONE})")
+        for t in c.targets), f"a resolver of a network linked to {PRIVATELINK_ZONE}") for c in checks)
+    if ctx.landing is not None and ctx.landing.kind == ENDPOINT:
+        return Result("onpremises", title, PASS, f"site {site}'s DNS server answers {ctx.host} with "
+                      f"{ctx.landing.address}", evidence=evidence)
+    missing = [z for z in FORWARDED_ZONES if not any(c.zone in (z, "") or z.endswith("." + c.zone) for c in checks)]
+    broken = next((c for c in checks if not c.answers and any(z == c.zone or z.endswith("." + c.zone)
+                                                               for z in FORWARDED_ZONES)), None)
+    target = _inbound_address(ctx)
+    fix = Fix(tuple(f"vaultlink site forwarder add {shlex.quote(site)} --zone {z} --to {target}"
+                    for z in (missing or [broken.zone if broken else FORWARDED_ZONES[0]])),
+              f"the on-premises DNS server of {site}: conditional forwarders for {' and '.join(FORWARDED_ZONES)} to "
+              f"the inbound endpoint of a DNS Private Resolver ({target}) in a network linked to {PRIVATELINK_ZONE}"
+              ) if target else None
+    if broken is not None:
+        summary = f"the forwarder for {broken.zone} reaches no resolver that has {PRIVATELINK_ZONE}"
+    elif missing:
+        summary = f"no conditional forwarder for {', '.join(missing)}"
+    else:
+        summary = f"site {site}'s DNS server does not give {ctx.host} a private address"
+    return Result("onpremises", title, FAIL, summary,
+                  f"From site {site}, {summary}, so {ctx.host} resolves as the internet resolves it, to the public "
+                  "address.", evidence, fix)
 
 
-CHECKS: tuple[Check, ...] = (connection, zone, link, record, address, zonegroup, firewall, permission,
-                             on_premises_forwarders)
+def _inbound_address(ctx: Context) -> str | None:
+    """A DNS Private Resolver inbound endpoint the site reaches, in a network linked to the privatelink zone."""
+    linked = {link.vnet for z in ctx.exact_zones() for link in z.links}
+    reachable = ctx.snapshot.topology.reachable_vnets(ctx.location.virtual_network or "")
+    for inbound in ctx.snapshot.topology.inbound_endpoints:
+        if inbound.vnet in linked and inbound.vnet in reachable:
+            return inbound.address
+    return None
+
+
+CHECKS: tuple[Check, ...] = (connection, zone, link, record, address, zonegroup, on_premises_forwarders, firewall,
+                             permission)
 DEPENDS = {"link": ("zone",), "record": ("zone", "link"), "address": ("record",), "zonegroup": ("record",),
-           "firewall": ("connection", "zone", "link", "record", "address")}
+           "firewall": ("connection", "zone", "link", "record", "address", "onpremises")}
 """A check that cannot be judged once another failed: it answers not applicable, naming the one to fix first
 (from inside a network, a broken private path sends the client to the public endpoint, whose refusal follows
 from it)."""
@@ -387,7 +448,7 @@ NAMES: dict[Check, str] = {connection: "connection", zone: "zone", link: "link",
          zonegroup: "zonegroup", firewall: "firewall", permission: "permission", on_premises_forwarders: "onpremises"}
 TITLES = {"link": "Zone linked to the client's resolver network", "record": "A record with the vault's bare name",
           "address": "Record's address is this vault's endpoint", "zonegroup": "Zone group keeps the record",
-          "firewall": "Public network access and firewall"}
+          "firewall": "Public network access and firewall", "onpremises": "On-premises conditional forwarders"}
 
 
 def _blocked(check: Check, done: list[Result]) -> bool:

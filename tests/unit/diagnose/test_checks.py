@@ -184,5 +184,50 @@ def test_the_json_has_every_check_and_the_first_failure() -> None:
     body = report(wire.seed(zone=wire.zone(links=()))).to_json()
     assert body["firstFailure"] == "link" and body["failed"] is True
     assert [c["check"] for c in body["checks"]] == ["connection", "zone", "link", "record", "address", "zonegroup",
-                                                    "firewall", "permission", "onpremises"]
+                                                    "onpremises", "firewall", "permission"]
     assert body["checks"][2]["verdict"] == "fail" and body["client"]["error"] == "ForbiddenByConnection"
+
+
+def _peering(local: str, remote: str) -> dict[str, Any]:
+    return {"id": f"{local}/virtualNetworkPeerings/to-{remote.rsplit('/', 1)[-1]}", "name": "peer",
+            "properties": {"remoteVirtualNetwork": {"id": remote}, "peeringState": "Connected",
+                           "allowVirtualNetworkAccess": True}}
+
+
+def _custom_dns(servers: list[str], zone_links: tuple[str, ...]) -> list[dict[str, Any]]:
+    """vnet1 names custom DNS servers; a forwarder machine sits in vnet2 (10.2.0.10), peered with vnet1."""
+    vnet2 = f"{wire.NET}/virtualNetworks/vnet2"
+    first = wire.vnet()
+    first["properties"]["dhcpOptions"] = {"dnsServers": servers}
+    first["properties"]["virtualNetworkPeerings"] = [_peering(wire.VNET, vnet2)]
+    second = wire.vnet(vnet2, "10.2.0.0/16", "10.2.0.0/24")
+    second["properties"]["virtualNetworkPeerings"] = [_peering(vnet2, wire.VNET)]
+    forwarder = [
+        {"id": f"{wire.RG}/providers/Microsoft.Compute/virtualMachines/dns1", "name": "dns1",
+         "type": "Microsoft.Compute/virtualMachines",
+         "properties": {"networkProfile": {"networkInterfaces": [{"id": f"{wire.NET}/networkInterfaces/dns1-nic"}]}}},
+        {"id": f"{wire.NET}/networkInterfaces/dns1-nic", "name": "dns1-nic", "type": "Microsoft.Network/networkInterfaces",
+         "properties": {"ipConfigurations": [{"name": "ipconfig1", "properties": {
+             "privateIPAddress": "10.2.0.10", "subnet": {"id": f"{vnet2}/subnets/default"}}}]}},
+    ]
+    return [wire.vault(), first, second, *wire.endpoint(),
+            *wire.zone(links=zone_links), *wire.machine(), *forwarder]
+
+
+def test_with_custom_dns_the_forwarders_network_is_the_one_that_must_be_linked() -> None:
+    vnet2 = f"{wire.NET}/virtualNetworks/vnet2"
+    assert failing(report(_custom_dns(["10.2.0.10"], (vnet2,)))) == []
+    r = report(_custom_dns(["10.2.0.10"], (wire.VNET,)))
+    assert failing(r) == ["link"]
+    assert r.result("link").summary == "privatelink.vaultcore.azure.net is not linked to vnet2"
+    assert "the custom DNS server 10.2.0.10 (dns1), which forwards to the Azure-provided resolver of vnet2" in \
+        r.result("link").explanation
+
+
+def test_a_custom_dns_server_nobody_serves_fails_the_link_check() -> None:
+    r = report(_custom_dns(["10.9.9.9"], (wire.VNET,)))
+    assert failing(r)[0] == "link"
+    assert r.result("link").summary == "the custom DNS server 10.9.9.9 answers nobody"
+    fix = r.result("link").fix
+    assert fix is not None and fix.commands == ("az network vnet update -g rg1 -n vnet1 --dns-servers ''",)
+    assert r.client.error == "name resolution failed"
