@@ -14,6 +14,7 @@ import random
 import shutil
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class Ledger:
     attempts: int = 0
     acks: int = 0
     server_errors: list[str] = field(default_factory=list)
+    refused: Counter[str] = field(default_factory=Counter)
+    """4xx answers by status and code (a refused write is not acknowledged, and not lost)."""
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def write(self, key: str, value: object, call: Callable[..., object], *args: Any, **kwargs: Any) -> None:
@@ -58,9 +61,11 @@ class Ledger:
         try:
             call(*args, **kwargs)
         except HttpResponseError as err:
-            if err.status_code is not None and err.status_code >= 500:
-                with self.lock:
+            with self.lock:
+                if err.status_code is not None and err.status_code >= 500:
                     self.server_errors.append(f"{key}: {err.status_code} {str(err)[:200]}")
+                else:
+                    self.refused[f"{err.status_code} {err.error.code if err.error else ''}".strip()] += 1
             time.sleep(0.05)
             return
         except Exception:  # the server is down or restarting: not acknowledged  # noqa: BLE001
@@ -224,7 +229,7 @@ def test_kill9(seeded: Site, probe: Probe) -> None:
         probe.case(failure)
     probe.figures.update({"kills": kills + 1, "starts": starts, "attempted": ledger.attempts,
                           "acknowledged": ledger.acks, "lost": len(lost), "5xx": len(ledger.server_errors),
-                          "slowest start": f"{slowest:.1f} s"})
+                          "slowest start": f"{slowest:.1f} s", "refused": dict(ledger.refused.most_common(4))})
     assert vault_answers(site) == baseline
     assert not probe.failures, probe.failures[:5]
     assert ledger.acks > kills  # the load did run
