@@ -260,7 +260,7 @@ def test_secrets_inside_succeed_and_outside_are_refused(seed: Run) -> None:
 def _look(seed: Run) -> dict[str, Any]:
     """What the script's user sees of what it built, through the same programs: az from the internet and from the
     machine, nslookup from both, and the machine's own description and exports."""
-    env, az = seed.env, str(az_support.az_path())
+    env, az = {**seed.env, **seed.running.env_exports()}, str(az_support.az_path())  # as `eval "$(vaultlink env)"` leaves it
 
     def run(*args: str) -> tuple[int, str]:
         done = subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=120, check=False)
