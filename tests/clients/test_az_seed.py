@@ -7,6 +7,7 @@ import ipaddress
 import json
 import re
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from tests.clients import az_support
 from tests.clients.az_support import COMMAND_LIMIT_S, ROOT
+from tests.clients.seed_support import same_after_restarts
 from tests.vaultlink_process import Running
 
 pytestmark = pytest.mark.az
@@ -50,6 +52,7 @@ class Run:
     stderr: str
     steps: dict[str, Step]
     running: Running
+    env: dict[str, str]
 
     def __getitem__(self, name: str) -> Step:
         assert name in self.steps, f"no step {name} in:\n{self.stdout}\n{self.stderr}"
@@ -85,7 +88,7 @@ def seed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
         env.update(RG=GROUP, VAULT=VAULT, VNET=VNET, SUBNET=SUBNET, VM=VM, AZ=str(az_support.az_path()))
         done = subprocess.run(["bash", str(SCRIPT)], capture_output=True, text=True, env=env, timeout=SCRIPT_LIMIT_S,
                               check=False, cwd=Path(running.data_dir).parent)
-        yield Run(done.returncode, done.stdout, done.stderr, parse_steps(done.stdout), running)
+        yield Run(done.returncode, done.stdout, done.stderr, parse_steps(done.stdout), running, env)
 
 
 def subscription(run: Run) -> str:
@@ -252,3 +255,51 @@ def test_secrets_inside_succeed_and_outside_are_refused(seed: Run) -> None:
     assert f"Vault: {VAULT};location=eastus" in refused.output
     assert '"code": "ForbiddenByConnection"' in refused.output
     assert seed["secret-show-inside-again"].output.strip() == f"hello from {VM}"
+
+
+def _look(seed: Run) -> dict[str, Any]:
+    """What the script's user sees of what it built, through the same programs: az from the internet and from the
+    machine, nslookup from both, and the machine's own description and exports."""
+    env, az = {**seed.env, **seed.running.env_exports()}, str(az_support.az_path())  # as `eval "$(vaultlink env)"` leaves it
+
+    def run(*args: str) -> tuple[int, str]:
+        done = subprocess.run(list(args), capture_output=True, text=True, env=env, timeout=120, check=False)
+        return done.returncode, done.stdout
+
+    def on_vm(*args: str) -> tuple[int, str]:
+        return run(sys.executable, "-m", "vaultlink", "vm", "exec", VM, "--data-dir", str(seed.running.data_dir),
+                   "--", *args)
+
+    internet = seed.running.state["dns"][0]
+    vm = vm_show(seed)
+    resolver = vm["dnsServer"]
+    code, shown = run(az, "keyvault", "show", "-n", VAULT, "-g", GROUP, "-o", "json")
+    return {
+        "keyvault": (code, json.loads(shown)),
+        "endpoint": run(az, "network", "private-endpoint", "show", "-g", GROUP, "-n", f"pe-{VAULT}-auto", "-o", "json"),
+        "record": run(az, "network", "private-dns", "record-set", "a", "show", "-g", GROUP, "-z", ZONE, "-n", VAULT,
+                      "-o", "json"),
+        "vm": vm,
+        "vm-env": run(sys.executable, "-m", "vaultlink", "env", "--vm", VM, "--data-dir", str(seed.running.data_dir)),
+        "nslookup-public": run("nslookup", f"-port={internet.rsplit(':', 1)[1]}", f"{VAULT}.vault.azure.net",
+                               internet.rsplit(":", 1)[0]),
+        "nslookup-inside": on_vm("nslookup", f"-port={resolver.rsplit(':', 1)[1]}", f"{VAULT}.vault.azure.net",
+                                 resolver.rsplit(":", 1)[0]),
+        "secret-inside": on_vm(az, "keyvault", "secret", "show", "--vault-name", VAULT, "--name", "greeting",
+                               "--query", "value", "-o", "tsv"),
+        "secret-outside": run(az, "keyvault", "secret", "show", "--vault-name", VAULT, "--name", "greeting")[0],
+    }
+
+
+def vm_show(seed: Run) -> dict[str, Any]:
+    out = subprocess.run([sys.executable, "-m", "vaultlink", "vm", "show", VM, "-o", "json", "--data-dir",
+                          str(seed.running.data_dir)], capture_output=True, text=True, check=True, env=seed.env).stdout
+    shown: dict[str, Any] = json.loads(out)
+    return shown
+
+
+def test_what_the_script_built_answers_the_same_after_a_restart(seed: Run) -> None:
+    """Last in this file: the server restarts (SIGTERM, then SIGKILL) under the script's az login and machine."""
+    before = same_after_restarts(seed.running, lambda: _look(seed))
+    assert before["secret-inside"] == (0, f"hello from {VM}\n")
+    assert before["secret-outside"] == 1 and "10.0.0.4" in before["nslookup-inside"][1]

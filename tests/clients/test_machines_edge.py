@@ -19,6 +19,7 @@ from azure.keyvault.secrets import SecretClient
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from tests.clients.keyvaults import make_vault, owner_credential, vault_url
 from tests.clients.machines_support import Cloud, cloud, unique, vaultlink_cli, vm_json
+from tests.clients.seed_support import build_seed, observe, same_after_restarts
 from tests.vaultlink_process import Running
 
 INTERNET_ADDRESS = "203.0.113.50"
@@ -223,3 +224,23 @@ def test_exec_makes_the_network_resolver_the_system_resolver_where_it_can(vaultl
     assert result.stdout.splitlines()[0] == f"nameserver {system.split(':')[0]}"
     with open("/etc/resolv.conf") as f:
         assert f"nameserver {system.split(':')[0]}" not in f.read()  # only the command saw it
+
+
+def test_machines_keep_their_addresses_credentials_and_answers_after_a_restart(fresh_vaultlink: Running) -> None:
+    """The seed's two machines on a server of this test's own: what `vaultlink vm show` and `vaultlink env --vm`
+    print, what the vault sees of each machine's requests, and everything the seed's clients observe, across
+    SIGTERM and SIGKILL. The exports handed out before keep working: the proxies are read once, before."""
+    running = fresh_vaultlink
+    site = build_seed(running)
+    url = f"https://{site.vault}.vault.azure.net/healthstatus"
+
+    def look() -> dict[str, Any]:
+        return {**observe(site),
+                "vm-show": {vm: vm_json(running, "show", vm) for vm in site.proxies},
+                "vm-env": {vm: machine_env(running, vm) for vm in site.proxies},
+                "seen-as": {vm: requests.get(url, proxies={"https": proxy}, verify=running.ca, timeout=10)
+                            .headers["x-ms-keyvault-network-info"] for vm, proxy in site.proxies.items()}}
+
+    before = same_after_restarts(running, look)
+    assert before["seen-as"]["inside-vm"].startswith("conn_type=Ipv4;addr=10.1.0.")
+    assert before["vm-env"]["inside-vm"]["HTTPS_PROXY"] == site.proxies["inside-vm"]

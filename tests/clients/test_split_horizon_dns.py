@@ -17,6 +17,7 @@ from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.privatedns import PrivateDnsManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from tests.clients.keyvaults import owner_credential
+from tests.clients.seed_support import dig, same_after_restarts
 from tests.vaultlink_process import Running, start
 
 pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="dig (dnsutils) is installed by `make test`")
@@ -261,3 +262,22 @@ def test_custom_dns_servers_change_whose_answers_a_network_gets(world: World) ->
     while (out := world.dig("vnet-custom", name)).split("ANSWER SECTION:")[-1] != expected and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "ANSWER SECTION:" in out and out.split("ANSWER SECTION:")[-1] == expected
+
+
+def test_every_resolver_answers_the_same_after_a_restart(world: World) -> None:
+    """Last in this file, over whatever the tests above left (custom DNS servers, a forwarder, links, records):
+    each network keeps its resolver address, and every resolver its answers, across SIGTERM and SIGKILL."""
+    names = [f"{world.vault}.vault.azure.net", f"{world.vault}.{ZONE}", f"missing.{ZONE}", "example.com"]
+
+    def look() -> dict[str, Any]:
+        status = world.status()
+        resolvers = {"internet": status["dns"][0], **status["dnsViews"]}
+        answers = {f"{where} {name} {'tcp' if tcp else 'udp'}": dig(address, name, tcp=tcp)
+                   for where, address in resolvers.items() for name in names for tcp in (False, True)}
+        return {"resolvers": resolvers, **answers,
+                "records": sorted(str(r.as_dict()) for r in world.dns.record_sets.list(world.rg, ZONE)),
+                "links": sorted(str(link.as_dict()) for link in world.dns.virtual_network_links.list(world.rg, ZONE)),
+                "networks": sorted(str(n.as_dict()) for n in world.network.virtual_networks.list(world.rg))}
+
+    before = same_after_restarts(world.running, look)
+    assert len(before["resolvers"]) >= 3  # the internet's and at least two networks'
