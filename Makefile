@@ -57,11 +57,17 @@ $(AZ_SHIM): $(STAMP_AZ) | $(BIN)/python
 run: $(STAMP_RUN) $(AZ_SHIM)
 	$(BIN)/vaultlink up $(ARGS)
 
-# The whole suite on SQLite, then the client suite again with every server's state in a throwaway PostgreSQL
-# database (tests/postgres.py), so both backends run every client test.
+# The whole suite on SQLite and, at the same time (one core each), the client suite again with every server's
+# state in a throwaway PostgreSQL database (tests/postgres.py), so both backends run every client test. The
+# PostgreSQL run's output follows the SQLite run's; either failing fails the target.
+PG_LOG := $(VENV)/test-postgresql.log
 test: $(STAMP_TEST) $(AZ_SHIM)
-	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q
-	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az VAULTLINK_TEST_STORE=postgresql $(BIN)/pytest -q tests/clients
+	@VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az VAULTLINK_TEST_STORE=postgresql $(BIN)/pytest -q -p no:cacheprovider \
+		--basetemp=/tmp/vaultlink-tests-postgresql tests/clients > $(PG_LOG) 2>&1 & pg=$$!; \
+	echo "== the whole suite on SQLite (the client suite on PostgreSQL runs beside it, into $(PG_LOG))"; \
+	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/pytest -q --basetemp=/tmp/vaultlink-tests-sqlite; sqlite=$$?; \
+	wait $$pg; postgres=$$?; echo "== the client suite on PostgreSQL"; cat $(PG_LOG); \
+	echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$postgres"; test $$sqlite -eq 0 && test $$postgres -eq 0
 
 bench: $(STAMP_BENCH) $(STAMP_AZ)
 	VAULTLINK_TEST_AZ=$(CURDIR)/$(AZ_VENV)/bin/az $(BIN)/python -m bench

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,7 +30,14 @@ def verbose(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Running
 
 
 def lines(running: Running, pattern: str) -> list[str]:
-    return [line for line in running.log.read_text().splitlines() if re.search(pattern, line)]
+    """The log's lines matching `pattern`. A request's line is written once its answer has gone out, so the client
+    can see the answer a moment before the line is there: wait a few seconds for it."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [line for line in running.log.read_text().splitlines() if re.search(pattern, line)]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_each_request_is_one_line_without_values_or_tokens(verbose: Running) -> None:

@@ -4,7 +4,8 @@ Python's json module recurses once per level, so a body of a few thousand `[` ex
 (RecursionError, not ValueError). Azure's front ends refuse such bodies (their JSON readers stop at a depth of
 64, Json.NET's default), and so does vaultlink: `loads` counts the depth in one pass of a C regular expression
 over the text, strings skipped, and raises `TooDeep` (a ValueError, so every caller's existing handler for bad
-JSON answers it) before parsing anything deeper than `MAX_DEPTH`.
+JSON answers it) before parsing anything deeper than `MAX_DEPTH`. `NaN` and `Infinity`, which JSON does not have
+(and which no store can keep), and numbers too large for a double are refused the same way.
 
 Standard library only.
 """
@@ -52,4 +53,15 @@ def loads(data: bytes | str, limit: int = MAX_DEPTH) -> Any:
     position = depth_exceeded(raw, limit)
     if position is not None:
         raise TooDeep(limit, position)
-    return json.loads(data)
+    return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"'{name}' is not a JSON value.")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"The number {text[:40]} is too large.")
+    return value

@@ -114,6 +114,13 @@ class CertificateContacts:
         if org is not None:
             if not isinstance(org, dict) or not isinstance(org.get("admin_details", []), list):
                 raise BadParameter(message="The issuer's 'org_details' must be an object with 'admin_details'.")
+            for admin in org.get("admin_details") or []:
+                if not isinstance(admin, dict):
+                    raise BadParameter(message="Each of the issuer's 'admin_details' must be an object.")
+                for field in ("first_name", "last_name", "email", "phone"):
+                    _text(admin.get(field), f"org_details.admin_details.{field}")
+            if org.get("id") is not None:
+                _text(org.get("id"), "org_details.id")
             body["org_details"] = {k: v for k, v in org.items() if k in ("id", "admin_details") and v is not None}
         attributes = raw.get("attributes") or {}
         if not isinstance(attributes, dict):
