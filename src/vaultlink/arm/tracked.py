@@ -128,10 +128,13 @@ class ResourceTable:
         return [r for r in (tx or self.store).list(RESOURCE, prefix) if "/" not in r.key[len(prefix):]]
 
     def of_type(self, scope: ResourceId, type_: str, tx: Transaction | None = None) -> list[Record]:
-        """Top-level resources of one type in a subscription or a resource group."""
+        """Top-level resources of one type in a subscription or a resource group.
+
+        The store keeps only the keys naming the type (`providers/{namespace}/{type}/`), so the other
+        resources of the scope are never read; the parse then drops that type's children's children."""
         wanted = type_.lower()
         out = []
-        for rec in (tx or self.store).list(RESOURCE, scope.key + "/"):
+        for rec in (tx or self.store).list(RESOURCE, scope.key + "/", containing=f"providers/{wanted}/"):
             rid = ResourceId.try_parse(rec.key)
             if rid is not None and rid.type.lower() == wanted:
                 out.append(rec)

@@ -41,8 +41,14 @@ class Reader(Protocol):
 
     def get(self, kind: str, key: str) -> Record | None: ...
 
-    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]:
-        """Records of `kind` whose key starts with `prefix`, in key order; `after` resumes past that key."""
+    def list(
+        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None,
+        containing: str | None = None,
+    ) -> list[Record]:
+        """Records of `kind` whose key starts with `prefix`, in key order; `after` resumes past that key.
+
+        `containing` keeps only the keys that hold that text after the prefix; the backend drops the others
+        before their bodies are read, so a listing of one resource type among many costs what it returns."""
         ...
 
 
@@ -72,7 +78,10 @@ class Store(Protocol):
         """A read outside any transaction (sees committed state)."""
         ...
 
-    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]: ...
+    def list(
+        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None,
+        containing: str | None = None,
+    ) -> list[Record]: ...
 
     def watch(self, listener: Callable[[Sequence[Change]], None]) -> None:
         """Calls `listener` (from a thread of the store's) with what each transaction committed by another process

@@ -31,11 +31,12 @@ class Connected:
             return self._reader.get(kind, key)
 
     def list(
-        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None
+        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None,
+        containing: str | None = None,
     ) -> list[Record]:
         with self._lock:
             self._connection()
-            return self._reader.list(kind, prefix, limit=limit, after=after)
+            return self._reader.list(kind, prefix, limit=limit, after=after, containing=containing)
 
     def close(self) -> None:
         with self._lock:

@@ -81,9 +81,12 @@ def conflict(kind: str, key: str, expect: int, found: int | None) -> StoreConfli
 
 
 def list_statement(
-    kind: str, prefix: str, *, limit: int | None = None, after: str | None = None, mark: str = "?"
+    kind: str, prefix: str, *, limit: int | None = None, after: str | None = None, containing: str | None = None,
+    mark: str = "?", position: str = "instr",
 ) -> tuple[str, tuple[Any, ...]]:
-    """The SELECT behind `list`: a primary-key range seek; `mark` is the backend's parameter placeholder."""
+    """The SELECT behind `list`: a primary-key range seek; `mark` is the backend's parameter placeholder and
+    `position` its function giving where a text first occurs in a string (1-based, 0 when absent), which
+    filters on `containing` without a LIKE pattern to escape."""
     bounds = key_range(prefix, after)
     low = ">" if bounds.low_exclusive else ">="
     sql = f"SELECT key, version, body FROM records WHERE kind = {mark} AND key {low} {mark}"
@@ -91,6 +94,9 @@ def list_statement(
     if bounds.high is not None:
         sql += f" AND key < {mark}"
         params += (bounds.high,)
+    if containing:
+        sql += f" AND {position}(substr(key, {len(prefix) + 1}), {mark}) > 0"
+        params += (containing,)
     sql += " ORDER BY key"
     if limit is not None:
         sql += f" LIMIT {mark}"

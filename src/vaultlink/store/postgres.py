@@ -56,10 +56,12 @@ Connection = psycopg.Connection[tuple[Any, ...]]
 
 
 def list_statement(
-    kind: str, prefix: str, *, limit: int | None = None, after: str | None = None
+    kind: str, prefix: str, *, limit: int | None = None, after: str | None = None, containing: str | None = None
 ) -> tuple[str, tuple[Any, ...]]:
     """The SELECT behind `list` with this backend's placeholders. Public so tests can EXPLAIN it."""
-    return encoding.list_statement(kind, prefix, limit=limit, after=after, mark="%s")
+    return encoding.list_statement(
+        kind, prefix, limit=limit, after=after, containing=containing, mark="%s", position="strpos"
+    )
 
 
 class _PostgresRecords:
@@ -78,10 +80,11 @@ class _PostgresRecords:
         return None if row is None else Record(kind, key, int(row[0]), decode_body(row[1]))
 
     def list(
-        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None
+        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None,
+        containing: str | None = None,
     ) -> list[Record]:
         check_limit(limit)
-        sql, params = list_statement(kind, prefix, limit=limit, after=after)
+        sql, params = list_statement(kind, prefix, limit=limit, after=after, containing=containing)
         rows = self._execute(sql, params).fetchall()
         return [Record(kind, key, int(version), decode_body(body)) for key, version, body in rows]
 

@@ -37,6 +37,9 @@ class BurstReads:
         seen[(kind, key)] = rec
         return rec
 
-    def list(self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None) -> list[Record]:
+    def list(
+        self, kind: str, prefix: str = "", *, limit: int | None = None, after: str | None = None,
+        containing: str | None = None,
+    ) -> list[Record]:
         """Listings are not remembered: they read the store."""
-        return self.store.list(kind, prefix, limit=limit, after=after)
+        return self.store.list(kind, prefix, limit=limit, after=after, containing=containing)

@@ -293,6 +293,27 @@ def test_list_after_resumes_past_that_key(tricky: Store) -> None:
     assert tricky.list(KIND, "a/b", limit=0) == []
 
 
+@pytest.mark.parametrize("prefix", ["", "a/", "a/b", "é"])
+@pytest.mark.parametrize("containing", ["/c", "b", "-", "é", "%", "_", "a/b", "zz"])
+def test_list_containing_keeps_the_keys_holding_the_text_after_the_prefix(
+    tricky: Store, prefix: str, containing: str
+) -> None:
+    wanted = sorted(k for k in TRICKY_KEYS if k.startswith(prefix) and containing in k[len(prefix):])
+    assert keys(tricky.list(KIND, prefix, containing=containing)) == wanted
+    with tricky.transaction() as tx:
+        assert keys(tx.list(KIND, prefix, containing=containing)) == wanted
+
+
+def test_list_containing_pages_with_limit_and_after(store: Store) -> None:
+    with store.transaction() as tx:
+        for i in range(12):
+            tx.put(KIND, f"g/{i:02d}/{'vault' if i % 3 else 'network'}/x", {}, expect=0)
+    first = keys(store.list(KIND, "g/", containing="/vault/", limit=3))
+    rest = keys(store.list(KIND, "g/", containing="/vault/", after=first[-1]))
+    assert first + rest == [f"g/{i:02d}/vault/x" for i in range(12) if i % 3]
+    assert len(first) == 3
+
+
 def test_paging_with_limit_and_after_visits_every_key_once(store: Store) -> None:
     wanted = [f"sub/{i:03d}" for i in range(23)] + ["sub/010/child", "sub/0100"]
     with store.transaction() as tx:
@@ -338,9 +359,9 @@ def test_prefix_end_is_the_least_string_above_the_prefix() -> None:
 
 
 def test_list_is_a_primary_key_range_seek(url: str, backend: str, store: Store) -> None:
-    for after in (None, "a/b/c"):
+    for after, containing in ((None, None), ("a/b/c", None), (None, "/c")):
         if backend == "sqlite":
-            statement, params = sqlite_backend.list_statement(KIND, "a/b", limit=10, after=after)
+            statement, params = sqlite_backend.list_statement(KIND, "a/b", limit=10, after=after, containing=containing)
             lite = sqlite3.connect(url.removeprefix("sqlite:///"))
             try:
                 plan = " | ".join(row[-1] for row in lite.execute("EXPLAIN QUERY PLAN " + statement, params))
@@ -350,7 +371,9 @@ def test_list_is_a_primary_key_range_seek(url: str, backend: str, store: Store) 
             assert "AND key<?)" in plan
             assert "TEMP B-TREE" not in plan  # key order comes from the index, not a sort
         else:
-            statement, params = postgres_backend.list_statement(KIND, "a/b", limit=10, after=after)
+            statement, params = postgres_backend.list_statement(
+                KIND, "a/b", limit=10, after=after, containing=containing
+            )
             with psycopg.connect(url, autocommit=True) as conn:
                 conn.execute("SET enable_seqscan = off")
                 conn.execute("SET enable_bitmapscan = off")
