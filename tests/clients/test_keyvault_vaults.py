@@ -162,15 +162,18 @@ def test_location_cannot_change(world: World, vault: Any) -> None:
 def test_lists_by_group_subscription_and_legacy_resources(world: World) -> None:
     group = unique("rg")
     world.rm.resource_groups.create_or_update(group, {"location": "eastus"})
-    names = sorted(unique() for _ in range(3))
+    names = sorted(unique() for _ in range(5))
     for n in names:
         world.create_vault(n, group=group)
     kv = world.kv
     assert sorted(v.name for v in kv.vaults.list_by_resource_group(group)) == names
-    assert sorted(v.name for v in kv.vaults.list_by_resource_group(group, top=2)) == names  # follows nextLink
-    page = world.session().get(world.url(f"/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults") + "&$top=2").json()
+    assert [v.name for v in kv.vaults.list_by_resource_group(group, top=2)] == names  # follows nextLink, each once
+    listing = world.url(f"/resourceGroups/{group}/providers/Microsoft.KeyVault/vaults")
+    page = world.session().get(listing + "&$top=2").json()
     assert len(page["value"]) == 2 and "$skiptoken" in page["nextLink"]
     assert page["nextLink"].startswith("https://management.azure.com/")
+    forged = world.session().get(listing + "&$top=2&$skiptoken=bm90LWEta2V5")
+    assert forged.status_code == 400 and forged.json()["error"]["code"] == "InvalidParameter"
     assert set(names) <= {v.name for v in kv.vaults.list_by_subscription()}
     legacy = {r.name: r for r in kv.vaults.list()}  # GET /resources?$filter=resourceType eq 'Microsoft.KeyVault/vaults'
     assert set(names) <= set(legacy)

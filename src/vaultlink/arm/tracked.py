@@ -127,18 +127,29 @@ class ResourceTable:
         prefix = f"{parent.key}/{child_type.lower()}/"
         return [r for r in (tx or self.store).list(RESOURCE, prefix) if "/" not in r.key[len(prefix):]]
 
-    def of_type(self, scope: ResourceId, type_: str, tx: Transaction | None = None) -> list[Record]:
-        """Top-level resources of one type in a subscription or a resource group.
+    def of_type(
+        self, scope: ResourceId, type_: str, tx: Transaction | None = None, *, limit: int | None = None,
+        after: str | None = None,
+    ) -> list[Record]:
+        """Top-level resources of one type in a subscription or a resource group, in key order: at most `limit`,
+        those past the key `after`.
 
         The store keeps only the keys naming the type (`providers/{namespace}/{type}/`), so the other
-        resources of the scope are never read; the parse then drops that type's children's children."""
+        resources of the scope are never read; the parse then drops the type's own child resources."""
+        reader = tx or self.store
         wanted = type_.lower()
-        out = []
-        for rec in (tx or self.store).list(RESOURCE, scope.key + "/", containing=f"providers/{wanted}/"):
-            rid = ResourceId.try_parse(rec.key)
-            if rid is not None and rid.type.lower() == wanted:
-                out.append(rec)
-        return out
+        out: list[Record] = []
+        while True:
+            batch = reader.list(RESOURCE, scope.key + "/", limit=limit, after=after, containing=f"providers/{wanted}/")
+            for rec in batch:
+                rid = ResourceId.try_parse(rec.key)
+                if rid is not None and len(rid.names) == 1 and rid.type.lower() == wanted:
+                    out.append(rec)
+                    if len(out) == limit:
+                        return out
+            if limit is None or len(batch) < limit:
+                return out
+            after = batch[-1].key
 
 
 def not_found(rid: ResourceId) -> errors.AzureError:

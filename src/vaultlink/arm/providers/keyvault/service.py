@@ -126,19 +126,21 @@ class Vaults:
         sub, group = call.params["subscriptionId"], call.params["resourceGroupName"]
         if self.store.get(GROUP, group_key(sub, group)) is None:
             raise errors.ResourceGroupNotFound(name=group)
-        return self._page(call, self.table.of_type(ResourceId(sub, group), model.VAULT_TYPE))
+        return self._page(call, ResourceId(sub, group))
 
     def list_by_subscription(self, call: Call) -> Reply:
-        return self._page(call, self.table.of_type(ResourceId(call.params["subscriptionId"]), model.VAULT_TYPE))
+        return self._page(call, ResourceId(call.params["subscriptionId"]))
 
-    def _page(self, call: Call, records: list[Record]) -> Reply:
-        """$top pages the list; nextLink carries the rest ($skiptoken is the position, opaque to clients)."""
+    def _page(self, call: Call, scope: ResourceId) -> Reply:
+        """$top pages the list; nextLink carries the rest ($skiptoken names the last vault listed, opaque to
+        clients), so a page reads its own vaults and not the ones before it."""
         top = _int_query(call, "$top")
-        start = _skiptoken(call)
-        end = len(records) if top is None else start + top
-        page: dict[str, Any] = {"value": [self._render(self.store, r.body) for r in records[start:end]]}
-        if top is not None and end < len(records):
-            token = base64.urlsafe_b64encode(str(end).encode()).decode()
+        after = _skiptoken(call, scope)
+        records = self.table.of_type(scope, model.VAULT_TYPE, limit=None if top is None else top + 1, after=after)
+        shown = records if top is None else records[:top]
+        page: dict[str, Any] = {"value": [self._render(self.store, r.body) for r in shown]}
+        if top is not None and len(records) > top:
+            token = base64.urlsafe_b64encode(shown[-1].key.encode()).decode()
             page["nextLink"] = call.url(call.path, **{"api-version": call.api_version, "$top": str(top), "$skiptoken": token})
         return Reply(200, page)
 
@@ -203,11 +205,15 @@ def _int_query(call: Call, name: str) -> int | None:
     return value
 
 
-def _skiptoken(call: Call) -> int:
+def _skiptoken(call: Call, scope: ResourceId) -> str | None:
+    """The key of the last vault the previous page listed; a token from another list is refused."""
     token = call.query.get("$skiptoken")
     if token is None:
-        return 0
+        return None
     try:
-        return max(int(base64.urlsafe_b64decode(token.encode()).decode()), 0)
+        key = base64.urlsafe_b64decode(token.encode()).decode()
     except (ValueError, UnicodeDecodeError):
-        raise errors.InvalidParameter(value=token, name="$skiptoken") from None
+        key = ""
+    if not key.startswith(scope.key + "/"):
+        raise errors.InvalidParameter(value=token, name="$skiptoken")
+    return key
