@@ -63,7 +63,7 @@ def claims_for(vaultlink: Running, **overrides: Any) -> dict[str, Any]:
 
 def server_key(vaultlink: Running) -> Any:
     """The server's own signing key, read the way the server reads it (to make tokens only it could sign)."""
-    from vaultlink.runtime import bootstrap
+    from vaultlink.identity import bootstrap
     from vaultlink.store import open_store
 
     store = open_store(str(vaultlink.state["store"]))

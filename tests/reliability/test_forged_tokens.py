@@ -43,7 +43,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
 
 
 def real_key(running: Running) -> rsa.RSAPrivateKey:
-    from vaultlink.runtime import bootstrap
+    from vaultlink.identity import bootstrap
     from vaultlink.store import open_store
 
     store = open_store(str(running.state["store"]))

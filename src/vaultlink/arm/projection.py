@@ -11,6 +11,7 @@ process's write is heard at once where the store announces commits (PostgreSQL: 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 import time
@@ -137,6 +138,19 @@ class Snapshots:
         self._checked = time.monotonic()
         for listener in self.listeners:
             listener()
+
+    def follow(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Writes committed by another process on the same store reach this snapshot, and through its listeners
+        the DNS answers, the resolvers and edge admission, as soon as the store announces them; the listeners
+        run on `loop`, as they do after a write here."""
+
+        def heard(changes: Sequence[Change]) -> None:
+            try:
+                loop.call_soon_threadsafe(self.heard, changes)
+            except RuntimeError:  # the loop has closed: the server is stopping
+                pass
+
+        self.store.watch(heard)
 
     def heard(self, changes: Sequence[Change]) -> bool:
         """Another process committed `changes`: when they include a topology write (every ARM write bumps the

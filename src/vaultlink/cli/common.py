@@ -10,9 +10,9 @@ from typing import Any, NoReturn
 
 import click
 
-from vaultlink.runtime import files
-from vaultlink.runtime.azcli import az_config_dir
-from vaultlink.runtime.files import read_state
+from vaultlink.core import files
+from vaultlink.core.files import read_state
+from vaultlink.identity.azcli import az_config_dir
 
 DATA_DIR = click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), default=Path(".vaultlink"),
@@ -67,7 +67,7 @@ def running_server(data_dir: Path) -> tuple[dict[str, Any], dict[str, Any], dict
 
 def open_state(data_dir: Path, state: dict[str, Any], store_url: str | None) -> tuple[Any, Any]:
     """The store the server uses and the sealer of its root key, opened the way the server opens them."""
-    from vaultlink.runtime import bootstrap
+    from vaultlink.identity import bootstrap
     from vaultlink.store import open_store
 
     if not files.root_key_path(data_dir).exists():

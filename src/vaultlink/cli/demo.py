@@ -28,8 +28,8 @@ from vaultlink.cli import seed
 from vaultlink.cli.common import fail
 from vaultlink.cli.vm import Arm, machine_proxy
 from vaultlink.cli.why import decision, explain, lead
+from vaultlink.core.files import read_state
 from vaultlink.dns.wire import decode_message, encode_query
-from vaultlink.runtime.files import read_state
 
 VAULT_API = "7.6"
 

@@ -19,9 +19,9 @@ import click
 
 from vaultlink.cli.common import DATA_DIR, fail, live_status
 from vaultlink.cli.offline import FROM_NETWORK, STATE, Diagnose, diagnose_state, offline_only
+from vaultlink.core.files import read_state
 from vaultlink.diagnose.report import report_from_json
 from vaultlink.diagnose.text import render
-from vaultlink.runtime.files import read_state
 
 
 def fetch_report(state: dict[str, Any], vault: str, where: str, caller: str | None) -> dict[str, Any]:

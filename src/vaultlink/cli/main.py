@@ -13,7 +13,7 @@ import click
 
 from vaultlink.cli.common import DATA_DIR, EXPORTED, fail, live_status, shell_exports
 from vaultlink.core.config import UNREACHABLE_504, UNREACHABLE_TIMEOUT, Config
-from vaultlink.runtime.files import load_credentials, read_state
+from vaultlink.core.files import load_credentials, read_state
 
 LAZY = {
     "diagnose": ("vaultlink.cli.diagnose", "Which private-link check fails for a vault (live or exported), and its fix."),
@@ -121,7 +121,7 @@ def up(data_dir: Path, store_url: str | None, proxy_port: int, dns_port: int, as
             click.echo(line)
         sys.stdout.flush()
 
-    from vaultlink.runtime.bootstrap import WrongRootKey
+    from vaultlink.identity.bootstrap import WrongRootKey
     from vaultlink.runtime.server import run
 
     try:

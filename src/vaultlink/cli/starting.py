@@ -11,7 +11,7 @@ from typing import Any
 
 from vaultlink.cli.common import activation
 from vaultlink.core.config import Config
-from vaultlink.runtime.files import redact
+from vaultlink.core.files import redact
 from vaultlink.store.urls import StoreUrl
 
 DEFAULT_DATA_DIR = Path(".vaultlink")

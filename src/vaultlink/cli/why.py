@@ -19,9 +19,9 @@ import click
 
 from vaultlink.cli.common import DATA_DIR, CommandFailed, fail, live_status
 from vaultlink.cli.diagnose import fetch_report
+from vaultlink.core.files import read_state
 from vaultlink.diagnose.replay import cause, refused, replay_location
 from vaultlink.diagnose.report import report_from_json
-from vaultlink.runtime.files import read_state
 
 
 def decision(state: dict[str, Any], request_id: str) -> dict[str, Any]:

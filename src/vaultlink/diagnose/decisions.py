@@ -13,6 +13,7 @@ loses what was recorded since the last flush.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -81,6 +82,19 @@ class DecisionLog:
         entries = self.pending()
         if entries is not None:
             self.write(entries)
+
+    async def flush_every(self, seconds: float = FLUSH_SECONDS) -> None:
+        """Until cancelled: the entries are made on the loop's thread and written by another, off the requests'
+        loop."""
+        while True:
+            await asyncio.sleep(seconds)
+            entries = self.pending()
+            if entries is None:
+                continue
+            try:
+                await asyncio.to_thread(self.write, entries)
+            except OSError as e:
+                log.warning("could not write the decision log: %s", e)
 
     def load(self) -> None:
         """The entries the last run flushed (a missing or unreadable file is an empty log)."""

@@ -3,9 +3,9 @@ answers), projected into the network model by the same projection the control pl
 with the wire bodies kept beside it for what the model does not carry (provisioning states, the vault's side of
 each connection, zone groups, who approved what and when).
 
-The resources come from a running vaultlink (runtime/, whose Source reads its store by key, over the topology
-the server already keeps) or from JSON exported from real Azure (`snapshot_of`); the checks cannot tell which. `role_assignments` is None when they are unknown (the permission check then says it
-cannot decide).
+The resources come from a running vaultlink (`live.py`, whose source reads its store by key, over the topology
+the server already keeps) or from JSON exported from real Azure (`snapshot_of`); the checks cannot tell which.
+`role_assignments` is None when they are unknown (the permission check then says it cannot decide).
 """
 
 from __future__ import annotations

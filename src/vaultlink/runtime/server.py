@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import functools
 import gc
 import json
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from vaultlink import __version__
@@ -19,32 +16,32 @@ from vaultlink.arm.app import ArmApp
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.projection import Snapshots
 from vaultlink.arm.providers.resources.deployments import Deployments
-from vaultlink.arm.resources import Resources
+from vaultlink.arm.resources import RESOURCE, Resources
 from vaultlink.arm.routes import arm_routes
 from vaultlink.arm.services import Services
 from vaultlink.core.config import UNREACHABLE_TIMEOUT, Config
-from vaultlink.core.files import write_private
-from vaultlink.diagnose.decisions import FLUSH_SECONDS, DecisionLog
+from vaultlink.core.files import STATE_FILE, make_private, redact, write_private
+from vaultlink.diagnose.decisions import DecisionLog
+from vaultlink.diagnose.live import LiveDiagnosis, StoreSource
 from vaultlink.dns.resolvers import Resolvers
 from vaultlink.dns.server import DnsServer
 from vaultlink.edge.ca import CertificateAuthority
 from vaultlink.edge.hostroutes import HostRoutes, Refusal
 from vaultlink.edge.proxy import Edge
+from vaultlink.identity import azcli, bootstrap
 from vaultlink.identity.attestation import Attestation
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.graph import Graph
 from vaultlink.identity.login import Login
 from vaultlink.identity.rbac import Authorizer
-from vaultlink.identity.tokens import SigningKey, TokenIssuer, TokenVerifier
+from vaultlink.identity.tokens import TokenIssuer, TokenVerifier
 from vaultlink.network.location import Location
 from vaultlink.portal import Portal, loopback_site, resolver
-from vaultlink.runtime import azcli, bootstrap, hosts
+from vaultlink.runtime import hosts
 from vaultlink.runtime.arrivals import Arrivals
-from vaultlink.runtime.diagnosis import LiveDiagnosis
-from vaultlink.runtime.files import STATE_FILE, make_private, read_state, redact
 from vaultlink.runtime.machines import Machines
 from vaultlink.runtime.vaults import VaultDirectory
-from vaultlink.store import Change, open_store
+from vaultlink.store import open_store
 from vaultlink.vault.app import VaultApp
 from vaultlink.vault.auth import Gate
 from vaultlink.vault.protection import Protector
@@ -70,7 +67,7 @@ class Server:
         self.credentials = bootstrap.ensure_default_identity(self.store, self.sealer, data)
         self.ca = CertificateAuthority.load_or_create(data)
         key = bootstrap.signing_key(self.store, self.sealer)
-        self.attestation = Attestation(self._sealed_key("attestation-signing-key"))
+        self.attestation = Attestation(bootstrap.lazy_signing_key(self.store, self.sealer, "attestation-signing-key"))
         self.directory = Directory(self.store)
         self.issuer = TokenIssuer(key)
         self.verifier = TokenVerifier(key)
@@ -93,7 +90,7 @@ class Server:
         self.decisions.load()
         self.machines = Machines(self.store, self.snapshots)
         login_app = login.app()
-        self.diagnosis = LiveDiagnosis(self.store, self.authorizer, self.snapshots,
+        self.diagnosis = LiveDiagnosis(StoreSource(self.store, RESOURCE), self.authorizer, self.snapshots,
                                        self.credentials["servicePrincipal"]["objectId"])
         portal = Portal(arm, login_app, resolver(self.snapshots), self.diagnosis)
         site = loopback_site(portal, login_app, login.managed_identity_app())
@@ -112,7 +109,7 @@ class Server:
             lookup=self.vaults,
             gate=Gate(self.verifier, self.authorizer),
             routes=vault_routes(self.store, Protector(self.store, self.sealer), self.sealer, self.attestation.verify,
-                                self._release_signer()),
+                                bootstrap.release_signer(self.store, self.sealer)),
             max_body=config.max_body_bytes,
             snapshot=self.snapshots,
             decisions=self.decisions,
@@ -127,21 +124,6 @@ class Server:
             ca=self.ca, route=self.router, locate=self.locate, host=config.host, port=config.proxy_port,
             max_body_bytes=config.max_body_bytes, head_timeout=config.head_timeout, body_timeout=config.body_timeout,
         )
-
-    def _sealed_key(self, name: str) -> Callable[[], SigningKey]:
-        """A signing key of the store's, made or unsealed when first asked for (most runs never attest)."""
-        return functools.cache(lambda: bootstrap.signing_key(self.store, self.sealer, name))
-
-    def _release_signer(self) -> Callable[[dict[str, Any]], str]:
-        """Signs what a key release hands out, with the signing certificate in the header (x5c), as Key Vault's
-        release results carry theirs, so a receiver can check where the key came from."""
-        key = self._sealed_key("key-release-signing-key")
-        certificate = functools.cache(lambda: base64.b64encode(key().certificate("vaultlink key release")).decode())
-
-        def sign(payload: dict[str, Any]) -> str:
-            return key().sign(payload, x5c=[certificate()])
-
-        return sign
 
     def locate(self, proxy_authorization: str | None) -> Location | Refusal:
         """Who is calling: the internet without a credential, else the machine the credential names."""
@@ -166,8 +148,8 @@ class Server:
     async def start(self) -> None:
         await self.edge.start()
         await self.resolvers.start()
-        self._hear_other_nodes(asyncio.get_running_loop())
-        self._flushing = asyncio.get_running_loop().create_task(self._flush_decisions())
+        self.snapshots.follow(asyncio.get_running_loop())
+        self._flushing = asyncio.get_running_loop().create_task(self.decisions.flush_every())
         subscription = self.directory.subscription(self.credentials["subscriptionId"]) or {}
         azcli.sign_in(self.config.data_dir, self.credentials, subscription.get("displayName", "vaultlink subscription"))
         write_private(self.config.data_dir / STATE_FILE, json.dumps(self.status(), indent=2).encode())
@@ -176,31 +158,6 @@ class Server:
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD, 20, 20)
         log.info("ready in %.0f ms", (time.monotonic() - self.started) * 1000)
-
-    def _hear_other_nodes(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Writes committed by another process on the same store reach this one's topology snapshot, and through
-        its listeners the DNS answers, the resolvers and edge admission, as soon as the store announces them;
-        the snapshot's listeners run on the event loop, as they do after a write here."""
-
-        def heard(changes: Sequence[Change]) -> None:
-            try:
-                loop.call_soon_threadsafe(self.snapshots.heard, changes)
-            except RuntimeError:  # the loop has closed: the server is stopping
-                pass
-
-        self.store.watch(heard)
-
-    async def _flush_decisions(self) -> None:
-        """Every FLUSH_SECONDS: the entries are made here, and written by a thread, off the requests' loop."""
-        while True:
-            await asyncio.sleep(FLUSH_SECONDS)
-            entries = self.decisions.pending()
-            if entries is None:
-                continue
-            try:
-                await asyncio.to_thread(self.decisions.write, entries)
-            except OSError as e:
-                log.warning("could not write the decision log: %s", e)
 
     async def close(self) -> None:
         if self._flushing is not None:
@@ -242,6 +199,3 @@ def run(config: Config, on_ready: Any = None) -> None:
         return
     uvloop.run(serve(config, on_ready))
 
-
-# read_state and redact moved to files.py (light, for the commands); kept importable from here
-__all__ = ["STATE_FILE", "Server", "read_state", "redact", "run", "serve"]

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from vaultlink.runtime.files import read_state
+from vaultlink.core.files import read_state
 
 POLL_SECONDS = 0.005
 

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultlink.cli.common import shell_exports
-from vaultlink.runtime.files import load_credentials, read_state
+from vaultlink.core.files import load_credentials, read_state
 from vaultlink.testing.launch import Launch, VaultlinkNotReady, launch
 from vaultlink.testing.subscription import PrivateVault, Subscription
 

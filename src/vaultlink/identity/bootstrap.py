@@ -9,15 +9,18 @@ credentials.json (mode 0600) in each data directory, where `vaultlink env` reads
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from vaultlink.core.files import CREDENTIALS, root_key_path, write_private
 from vaultlink.identity.directory import Directory
 from vaultlink.identity.rbac import Authorizer
 from vaultlink.identity.tokens import SigningKey
-from vaultlink.runtime.files import CREDENTIALS, load_credentials, root_key_path, write_private
 from vaultlink.store import Store, StoreConflict
 from vaultlink.store.sealing import SealBroken, Sealer
 
@@ -60,6 +63,23 @@ def signing_key(store: Store, sealer: Sealer, name: str = "token-signing-key") -
 
     body = _setting(store, name, create)
     return SigningKey.from_pem(sealer.unseal(body["sealed"], name))
+
+
+def lazy_signing_key(store: Store, sealer: Sealer, name: str) -> Callable[[], SigningKey]:
+    """`signing_key`, made or unsealed when first asked for (most runs never attest or release a key)."""
+    return functools.cache(lambda: signing_key(store, sealer, name))
+
+
+def release_signer(store: Store, sealer: Sealer) -> Callable[[dict[str, Any]], str]:
+    """Signs what a key release hands out, with the signing certificate in the header (x5c), as Key Vault's
+    release results carry theirs, so a receiver can check where the key came from."""
+    key = lazy_signing_key(store, sealer, "key-release-signing-key")
+    certificate = functools.cache(lambda: base64.b64encode(key().certificate("vaultlink key release")).decode())
+
+    def sign(payload: dict[str, Any]) -> str:
+        return key().sign(payload, x5c=[certificate()])
+
+    return sign
 
 
 def ensure_default_identity(store: Store, sealer: Sealer, data_dir: Path) -> dict[str, Any]:
@@ -110,7 +130,3 @@ def _setting(store: Store, name: str, create: Any) -> dict[str, Any]:
         assert winner is not None
         return winner.body
 
-
-# the data-directory file helpers live in files.py (light, for the commands); kept importable from here
-__all__ = ["CREDENTIALS", "WrongRootKey", "ensure_default_identity", "ensure_root_key", "load_credentials",
-           "open_sealer", "root_key_path", "signing_key", "write_private"]

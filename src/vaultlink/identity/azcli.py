@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from vaultlink.runtime.files import write_private
+from vaultlink.core.files import write_private
 
 PROFILE = "azureProfile.json"
 SERVICE_PRINCIPALS = "service_principal_entries.json"

@@ -7,7 +7,7 @@ import json
 import stat
 from pathlib import Path
 
-from vaultlink.runtime import azcli
+from vaultlink.identity import azcli
 
 CREDENTIALS = {"tenantId": "t-1", "subscriptionId": "s-1",
                "servicePrincipal": {"appId": "app-1", "objectId": "o-1", "secret": "shh"}}
