@@ -121,7 +121,12 @@ def test_resolver_endpoints_and_rulesets_in_azures_shape(net: Net, dr: DnsResolv
         "location": "eastus", "ip_configurations": [{"subnet": {"id": f"{vnet.id}/subnets/outbound"}}]})
     west = net.vnet(group, unique("west-"), space="10.61.0.0/16", subnets={}, location="westeurope")
     refused(dr.virtual_network_links.begin_create_or_update, group, "rules", "west", {"virtual_network": {"id": west.id}})
-    refused(dr.dns_resolvers.begin_delete, group, "resolver")  # it still has endpoints
+    assert refused(dr.dns_resolvers.begin_delete, group, "resolver").status_code == 409  # it still has endpoints
+    assert refused(dr.dns_forwarding_rulesets.begin_delete, group, "rules").status_code == 409  # it is still linked
+    web = net.session()
+    stale = web.delete(net.url(link.id, "2022-07-01"), headers={"If-Match": '"stale"'})
+    assert stale.status_code == 412, stale.text
+    assert web.delete(net.url(f"{ruleset.id}/virtualNetworkLinks/absent", "2022-07-01")).status_code == 204
 
     dr.virtual_network_links.begin_delete(group, "rules", "hub").result()
     dr.dns_forwarding_rulesets.begin_delete(group, "rules").result()

@@ -152,18 +152,12 @@ class DnsResolvers(Base):
     def delete(self, call: Call) -> Reply:
         rid = self._rid(call)
 
-        def work(tx: Transaction) -> str | None:
-            current = self.table.get(rid, tx)
-            if current is None:
-                return None
-            check_conditions(call, current, rid)
+        def remove(tx: Transaction, current: Record) -> None:
             if children(tx, rid, INBOUND) or children(tx, rid, OUTBOUND):
                 raise dr.ResourceHasChildren(what="DNS resolver", name=str(rid), children="inbound or outbound endpoints")
             tx.delete(RESOURCE, current.key, expect=current.version)
-            return str(current.body["location"])
 
-        location = self.write(work)
-        return Reply(204) if location is None else self.deleted(call, location)
+        return self.delete_one(call, rid, remove)
 
 
 class Endpoints(Base):
@@ -241,18 +235,7 @@ class Endpoints(Base):
         return self.finish(call, self.write(work), location)
 
     def delete(self, call: Call) -> Reply:
-        rid = self._rid(call)
-
-        def work(tx: Transaction) -> str | None:
-            current = self.table.get(rid, tx)
-            if current is None:
-                return None
-            check_conditions(call, current, rid)
-            remove(tx, current)
-            return str(current.body["location"])
-
-        location = self.write(work)
-        return Reply(204) if location is None else self.deleted(call, location)
+        return self.delete_one(call, self._rid(call), remove)
 
 
 def remove(tx: Transaction, endpoint: Record) -> None:

@@ -108,19 +108,13 @@ class DnsForwardingRulesets(Base):
     def delete(self, call: Call) -> Reply:
         rid = ruleset_id(call)
 
-        def work(tx: Transaction) -> str | None:
-            current = self.table.get(rid, tx)
-            if current is None:
-                return None
-            check_conditions(call, current, rid)
+        def remove(tx: Transaction, current: Record) -> None:
             if children(tx, rid, LINKS):
                 raise dr.ResourceHasChildren(what="Forwarding ruleset", name=str(rid), children="virtual network links")
             tx.delete_prefix(RESOURCE, rid.key + "/")
             tx.delete(RESOURCE, current.key, expect=current.version)
-            return str(current.body["location"])
 
-        location = self.write(work)
-        return Reply(204) if location is None else self.deleted(call, location)
+        return self.delete_one(call, rid, remove)
 
 
 class Children(Base):
@@ -190,17 +184,7 @@ class Children(Base):
         return {"virtualNetwork": {"id": vnet.body["id"]}}
 
     def delete(self, call: Call) -> Reply:
-        rid = self._rid(call)
-
-        def work(tx: Transaction) -> bool:
-            current = self.table.get(rid, tx)
-            if current is None:
-                return False
-            check_conditions(call, current, rid)
-            tx.delete(RESOURCE, current.key, expect=current.version)
-            return True
-
-        return self.deleted(call, "global") if self.write(work) else Reply(204)
+        return self.delete_one(call, self._rid(call), location="global")
 
 
 def virtual_network_deleted(tx: Transaction, rid: ResourceId, stored: dict[str, Any]) -> None:

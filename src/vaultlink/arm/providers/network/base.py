@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from vaultlink.arm import envelope, tracked
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.network import errors as net
+from vaultlink.arm.resources import RESOURCE
 from vaultlink.arm.services import Services
 from vaultlink.core import errors
 from vaultlink.core.ids import ResourceId
@@ -96,3 +97,25 @@ class Provider:
 
     def deleted(self, call: Call, location: str) -> Reply:
         return self.operations.finish(call, Reply(200), namespace=NAMESPACE, location=location, result_status=200)
+
+    def delete_one(
+        self, call: Call, rid: ResourceId, remove: Callable[[Transaction, Record], None] | None = None, *,
+        location: str | None = None,
+    ) -> Reply:
+        """The DELETE of one resource: 204 when there is none; else If-Match is checked, `remove` runs (it may
+        refuse while children remain, and takes what goes with the resource) or the record alone is deleted,
+        and the deletion is answered as an operation in the resource's region (`location` for a global one)."""
+
+        def work(tx: Transaction) -> str | None:
+            current = self.table.get(rid, tx)
+            if current is None:
+                return None
+            check_conditions(call, current, rid)
+            if remove is None:
+                tx.delete(RESOURCE, current.key, expect=current.version)
+            else:
+                remove(tx, current)
+            return location or str(current.body["location"])
+
+        where = self.write(work)
+        return Reply(204) if where is None else self.deleted(call, where)

@@ -220,18 +220,11 @@ class PrivateEndpoints(Provider):
 
     # ---- delete ---------------------------------------------------------------------------------------
     def delete(self, call: Call) -> Reply:
-        rid = self._rid(call)
+        def remove(tx: Transaction, current: Record) -> None:
+            tear_down(tx, current.body)
+            tx.delete(RESOURCE, current.key, expect=current.version)
 
-        def work(tx: Transaction) -> Record | None:
-            current = self.table.get(rid, tx)
-            if current is not None:
-                check_conditions(call, current, rid)
-                tear_down(tx, current.body)
-                tx.delete(RESOURCE, current.key, expect=current.version)
-            return current
-
-        gone = self.write(work)
-        return Reply(204) if gone is None else self.deleted(call, gone.body["location"])
+        return self.delete_one(call, self._rid(call), remove)
 
 
 def tear_down(tx: Transaction, body: dict[str, Any]) -> None:

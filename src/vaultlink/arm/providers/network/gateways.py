@@ -157,15 +157,4 @@ class Gateways(Provider):
         return out
 
     def delete(self, call: Call) -> Reply:
-        rid = self._rid(call)
-
-        def work(tx: Transaction) -> str | None:
-            current = self.table.get(rid, tx)
-            if current is None:
-                return None
-            check_conditions(call, current, rid)
-            tx.delete(RESOURCE, current.key, expect=current.version)
-            return str(current.body["location"])
-
-        location = self.write(work)
-        return Reply(204) if location is None else self.deleted(call, location)
+        return self.delete_one(call, self._rid(call))

@@ -185,18 +185,13 @@ class VirtualNetworks(Provider):
     def delete(self, call: Call) -> Reply:
         rid = self._rid(call)
 
-        def work(tx: Transaction) -> Record | None:
-            current = self.table.get(rid, tx)
-            if current is not None:
-                check_conditions(call, current, rid)
-                remove(tx, current, self.table.children(rid, subnets.SUBNETS, tx))
-                # then the other providers' clean-up for a vanished network (its private DNS links), in this
-                # transaction; the network's own hook finds nothing left to free
-                self.services.hooks.run(tx, rid, current.body)
-            return current
+        def remove_network(tx: Transaction, current: Record) -> None:
+            remove(tx, current, self.table.children(rid, subnets.SUBNETS, tx))
+            # then the other providers' clean-up for a vanished network (its private DNS links), in this
+            # transaction; the network's own hook finds nothing left to free
+            self.services.hooks.run(tx, rid, current.body)
 
-        gone = self.write(work)
-        return Reply(204) if gone is None else self.deleted(call, gone.body["location"])
+        return self.delete_one(call, rid, remove_network)
 
     def check_ip_address_availability(self, call: Call) -> Reply:
         rid = self._rid(call)
