@@ -14,6 +14,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,3 +151,27 @@ def start(data_dir: Path, *args: str, timeout: float = 30.0, env: dict[str, str]
         time.sleep(0.02)
     process.kill()
     raise RuntimeError(f"vaultlink did not become ready in {timeout}s:\n{log.read_text()}")
+
+
+@contextmanager
+def exported(running: Running) -> Iterator[Running]:
+    """This process's environment with the server's `vaultlink env` exports (the SDKs and az then go through its
+    proxy and trust its CA), restored when the block ends."""
+    saved = dict(os.environ)
+    os.environ.update(running.env_exports())
+    try:
+        yield running
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+@contextmanager
+def serving(data_dir: Path, *args: str) -> Iterator[Running]:
+    """A server started on `data_dir` with its exports in the environment, stopped when the block ends."""
+    running = start(data_dir, *args)
+    try:
+        with exported(running):
+            yield running
+    finally:
+        running.stop()

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from tests.browser.support import launch
-from tests.vaultlink_process import Running, start
+from tests.vaultlink_process import Running, serving
 
 
 @pytest.fixture(scope="package")
 def vaultlink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start(tmp_path_factory.mktemp("vaultlink") / "data")
-    saved = dict(os.environ)
-    os.environ.update(running.env_exports())
-    try:
+    with serving(tmp_path_factory.mktemp("vaultlink") / "data") as running:
         yield running
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        running.stop()
 
 
 @pytest.fixture(scope="package")

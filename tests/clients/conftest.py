@@ -5,25 +5,17 @@ The environment is restored when the package's tests end, so unit tests never se
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.vaultlink_process import Running, start
+from tests.vaultlink_process import Running, serving, start
 
 
 @pytest.fixture(scope="package")
 def vaultlink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start(tmp_path_factory.mktemp("vaultlink") / "data")
-    saved = dict(os.environ)
-    os.environ.update(running.env_exports())
-    try:
+    with serving(tmp_path_factory.mktemp("vaultlink") / "data") as running:
         yield running
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        running.stop()
 
 
 @pytest.fixture

@@ -49,6 +49,13 @@ class Net:
     object_id: str
     secret: str
 
+    @classmethod
+    def default(cls, running: Running) -> Net:
+        """The default service principal's view of the default subscription (what `vaultlink env` hands out)."""
+        c = running.credentials
+        sp = c["servicePrincipal"]
+        return cls(running, c["tenantId"], c["subscriptionId"], sp["appId"], sp["objectId"], sp["secret"])
+
     @property
     def credential(self) -> ClientSecretCredential:
         return ClientSecretCredential(self.tenant_id, self.app_id, self.secret)

@@ -5,7 +5,6 @@ only, private endpoints never register, and all of it holds after a restart."""
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -17,21 +16,15 @@ from tests.clients import az_support
 from tests.clients.az_support import Az
 from tests.clients.machines_support import Cloud, cloud, unique, vaultlink_cli, vm_json
 from tests.clients.network_support import VAULT_ZONE, Net
-from tests.vaultlink_process import Running
+from tests.vaultlink_process import Running, exported
 
 pytestmark = pytest.mark.skipif(shutil.which("nslookup") is None, reason="nslookup (dnsutils) is installed by `make test`")
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with az_support.server(tmp_path_factory) as server:
-        saved = dict(os.environ)
-        os.environ.update(server.env_exports())
-        try:
-            yield server
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+    with az_support.server(tmp_path_factory) as server, exported(server):
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -179,9 +172,7 @@ def test_private_endpoints_never_register(running: Running, sdk: Cloud, dns: Pri
     group = sdk.group()
     vnet = sdk.vnet(group)
     zone = zone_with_registration(sdk, dns, group, vnet, zone=VAULT_ZONE)
-    c = running.credentials
-    net = Net(running, c["tenantId"], c["subscriptionId"], c["servicePrincipal"]["appId"],
-              c["servicePrincipal"]["objectId"], c["servicePrincipal"]["secret"])
+    net = Net.default(running)
     vault = net.vault(group)
     net.endpoint(group, vnet.subnets[0].id, vault)
     machine = create_vm(running, unique("app-"), group, vnet.name)

@@ -6,7 +6,6 @@ endpoint getting the private answer and reading a secret over the peering; a rul
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,7 +20,7 @@ from tests.clients import az_support
 from tests.clients.machines_support import vm_json
 from tests.clients.network_support import VAULT_ZONE, Net, unique
 from tests.clients.test_network_peering import dig_from, peer, secrets_from
-from tests.vaultlink_process import Running
+from tests.vaultlink_process import Running, exported
 
 pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="dig (dnsutils) is installed by `make test`")
 DELEGATED = [{"name": "resolver", "properties": {"serviceName": "Microsoft.Network/dnsResolvers"}}]
@@ -29,21 +28,13 @@ DELEGATED = [{"name": "resolver", "properties": {"serviceName": "Microsoft.Netwo
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with az_support.server(tmp_path_factory) as server:
-        saved = dict(os.environ)
-        os.environ.update(server.env_exports())
-        try:
-            yield server
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+    with az_support.server(tmp_path_factory) as server, exported(server):
+        yield server
 
 
 @pytest.fixture(scope="module")
 def net(running: Running) -> Net:
-    c = running.credentials
-    return Net(running, c["tenantId"], c["subscriptionId"], c["servicePrincipal"]["appId"],
-               c["servicePrincipal"]["objectId"], c["servicePrincipal"]["secret"])
+    return Net.default(running)
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ secret reads over the peering admitted, and unpeering taking it all away again."
 
 from __future__ import annotations
 
-import os
 import shlex
 import shutil
 import subprocess
@@ -20,21 +19,15 @@ from tests.clients import az_support
 from tests.clients.az_support import Az
 from tests.clients.machines_support import vaultlink_cli, vm_json
 from tests.clients.network_support import VAULT_ZONE, Net, own_subscription, unique
-from tests.vaultlink_process import Running
+from tests.vaultlink_process import Running, exported
 
 PEERING_TYPE = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings"
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    with az_support.server(tmp_path_factory) as server:
-        saved = dict(os.environ)
-        os.environ.update(server.env_exports())
-        try:
-            yield server
-        finally:
-            os.environ.clear()
-            os.environ.update(saved)
+    with az_support.server(tmp_path_factory) as server, exported(server):
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -160,8 +153,7 @@ def dig_from(running: Running, machine: str, name: str) -> str:
 @pytest.mark.skipif(shutil.which("dig") is None, reason="dig (dnsutils) is installed by `make test`")
 def test_hub_and_spoke(running: Running) -> None:
     c = running.credentials
-    net = Net(running, c["tenantId"], c["subscriptionId"], c["servicePrincipal"]["appId"],
-              c["servicePrincipal"]["objectId"], c["servicePrincipal"]["secret"])
+    net = Net.default(running)
     group = net.group()
     hub = net.vnet(group, "hub", space="10.50.0.0/16", subnets={"default": "10.50.0.0/24"})
     spoke = net.vnet(group, "spoke", space="10.51.0.0/16", subnets={"default": "10.51.0.0/24"})

@@ -83,8 +83,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 
 def build(running: Running) -> World:
     c = running.credentials
-    net = Net(running, c["tenantId"], c["subscriptionId"], c["servicePrincipal"]["appId"],
-              c["servicePrincipal"]["objectId"], c["servicePrincipal"]["secret"])
+    net = Net.default(running)
     net.rm.resource_groups.create_or_update(GROUP, {"location": "eastus"})
     hub = net.client.virtual_networks.begin_create_or_update(GROUP, "hub", {"location": "eastus", "properties": {
         "addressSpace": {"addressPrefixes": ["10.80.0.0/16"]}, "subnets": [

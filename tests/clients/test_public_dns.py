@@ -8,7 +8,6 @@ The expected chains are Azure's own answers as they were published; each test na
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,22 +16,15 @@ from itertools import pairwise
 import pytest
 from azure.mgmt.keyvault import KeyVaultManagementClient
 from tests.clients.network_support import Net, own_subscription, unique
-from tests.vaultlink_process import Running, start
+from tests.vaultlink_process import Running, serving
 
 pytestmark = pytest.mark.skipif(shutil.which("dig") is None, reason="dig (dnsutils) is installed by `make test`")
 
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    server = start(tmp_path_factory.mktemp("public-dns") / "data")
-    saved = dict(os.environ)
-    os.environ.update(server.env_exports())
-    try:
+    with serving(tmp_path_factory.mktemp("public-dns") / "data") as server:
         yield server
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        server.stop()
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ names two credentials), and a vault whose firewall admits only the machine never
 from __future__ import annotations
 
 import base64
-import os
 import shlex
 import socket
 from collections.abc import Iterator
@@ -21,22 +20,15 @@ from azure.mgmt.keyvault import KeyVaultManagementClient
 from tests.clients.keyvaults import make_vault, owner_credential, vault_url
 from tests.clients.machines_support import cloud, unique, vaultlink_cli, vm_json
 from tests.reliability.conftest import Probe, size
-from tests.vaultlink_process import Running, start
+from tests.vaultlink_process import Running, serving
 
 REFUSED = (b"HTTP/1.1 407 ", b"HTTP/1.1 400 ")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start(tmp_path_factory.mktemp("credentials") / "data")
-    saved = dict(os.environ)
-    os.environ.update(running.env_exports())
-    try:
+    with serving(tmp_path_factory.mktemp("credentials") / "data") as running:
         yield running
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        running.stop()
 
 
 def proxy_of(running: Running, machine: str) -> str:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tests.clients.keyvaults import make_vault, vault_url
 from tests.reliability.conftest import Probe, size
-from tests.vaultlink_process import Running, start
+from tests.vaultlink_process import Running, serving
 
 ARM = "https://management.core.windows.net/"
 VAULT = "https://vault.azure.net"
@@ -31,15 +30,8 @@ OTHER_TENANT = "99999999-8888-7777-6666-555555555555"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    running = start(tmp_path_factory.mktemp("forged") / "data")
-    saved = dict(os.environ)
-    os.environ.update(running.env_exports())
-    try:
+    with serving(tmp_path_factory.mktemp("forged") / "data") as running:
         yield running
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-        running.stop()
 
 
 def real_key(running: Running) -> rsa.RSAPrivateKey:
