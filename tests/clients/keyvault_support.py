@@ -4,28 +4,17 @@ and raw requests for bodies the SDK will not send."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import requests
-from azure.identity import ClientSecretCredential
 from azure.mgmt.keyvault import KeyVaultManagementClient
-from azure.mgmt.resource.resources import ResourceManagementClient
+from tests.clients.principal_support import Principal, cli
 from tests.vaultlink_process import Running
 
 ARM = "https://management.azure.com"
 KV_API = "2025-05-01"
-
-
-def cli(running: Running, *args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "vaultlink", "identity", *args, "--data-dir", str(running.data_dir)],
-                         check=True, capture_output=True, text=True).stdout
-    result: dict[str, Any] = json.loads(out)
-    return result
 
 
 def unique(prefix: str = "kv") -> str:
@@ -33,28 +22,14 @@ def unique(prefix: str = "kv") -> str:
 
 
 @dataclass
-class World:
+class World(Principal):
     """One tenant's view: a subscription, a principal that owns it, its SDK clients and a resource group."""
 
-    running: Running
-    tenant_id: str
-    subscription_id: str
-    app_id: str
-    object_id: str
-    secret: str
     group: str
-
-    @property
-    def credential(self) -> ClientSecretCredential:
-        return ClientSecretCredential(self.tenant_id, self.app_id, self.secret)
 
     @property
     def kv(self) -> KeyVaultManagementClient:
         return KeyVaultManagementClient(self.credential, self.subscription_id)  # type: ignore[arg-type]
-
-    @property
-    def rm(self) -> ResourceManagementClient:
-        return ResourceManagementClient(self.credential, self.subscription_id)  # type: ignore[arg-type]
 
     def vault_body(self, location: str = "eastus", **properties: Any) -> dict[str, Any]:
         props: dict[str, Any] = {"tenantId": self.tenant_id, "sku": {"family": "A", "name": "standard"},

@@ -1,13 +1,10 @@
 """What the Microsoft.Network client tests share: a subscription of their own (so limits and registrations do
 not leak between test files), the real NetworkManagementClient, raw requests through the proxy for bodies the
-SDK will not send, and the private-link targets and zones endpoints need (made by raw REST, skipping while
-their providers are not served)."""
+SDK will not send, and the private-link targets and zones endpoints need (made by raw REST, asserting each
+answer)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -15,9 +12,8 @@ from typing import Any
 import pytest
 import requests
 from azure.core.exceptions import HttpResponseError
-from azure.identity import ClientSecretCredential
 from azure.mgmt.network import NetworkManagementClient
-from azure.mgmt.resource.resources import ResourceManagementClient
+from tests.clients.principal_support import Principal, cli
 from tests.vaultlink_process import Running
 
 ARM = "https://management.azure.com"
@@ -27,27 +23,14 @@ PRIVATEDNS_API = "2024-06-01"
 VAULT_ZONE = "privatelink.vaultcore.azure.net"
 
 
-def cli(running: Running, *args: str) -> dict[str, Any]:
-    out = subprocess.run([sys.executable, "-m", "vaultlink", "identity", *args, "--data-dir", str(running.data_dir)],
-                         check=True, capture_output=True, text=True).stdout
-    result: dict[str, Any] = json.loads(out)
-    return result
-
-
 def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:8]}"
 
 
 @dataclass
-class Net:
+class Net(Principal):
     """One principal's view of one subscription."""
 
-    running: Running
-    tenant_id: str
-    subscription_id: str
-    app_id: str
-    object_id: str
-    secret: str
 
     @classmethod
     def default(cls, running: Running) -> Net:
@@ -57,16 +40,8 @@ class Net:
         return cls(running, c["tenantId"], c["subscriptionId"], sp["appId"], sp["objectId"], sp["secret"])
 
     @property
-    def credential(self) -> ClientSecretCredential:
-        return ClientSecretCredential(self.tenant_id, self.app_id, self.secret)
-
-    @property
     def client(self) -> NetworkManagementClient:
         return NetworkManagementClient(self.credential, self.subscription_id)  # type: ignore[arg-type]
-
-    @property
-    def rm(self) -> ResourceManagementClient:
-        return ResourceManagementClient(self.credential, self.subscription_id)  # type: ignore[arg-type]
 
     def as_principal(self, app_id: str, object_id: str, secret: str) -> Net:
         return Net(self.running, self.tenant_id, self.subscription_id, app_id, object_id, secret)

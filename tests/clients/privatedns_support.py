@@ -1,6 +1,5 @@
 """What the private DNS client tests share: the real PrivateDnsManagementClient, raw requests through the proxy
-for what the SDK will not send, and virtual networks made by raw REST (skipping when Microsoft.Network's
-virtualNetworks are not served yet)."""
+for what the SDK will not send, and virtual networks made by raw REST (asserting each answer)."""
 
 from __future__ import annotations
 
