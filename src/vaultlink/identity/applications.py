@@ -15,7 +15,7 @@ from typing import Any
 
 from vaultlink.core.clock import clock
 from vaultlink.identity.directory import APP, APPLICATION, hash_secret, new_secret, parse_time
-from vaultlink.store import Record, Store, Transaction
+from vaultlink.store import Reader, Record, Store, Transaction
 
 CREDENTIAL_YEARS = 2
 """Graph's default lifetime of a password credential added without an end date."""
@@ -80,7 +80,7 @@ class Applications:
     def all(self, tenant_id: str) -> list[Record]:
         return [r for r in self.store.list(APPLICATION) if r.body["tenantId"].lower() == tenant_id.lower()]
 
-    def by_object_id(self, reader: Store | Transaction, tenant_id: str, object_id: str) -> Record | None:
+    def by_object_id(self, reader: Reader, tenant_id: str, object_id: str) -> Record | None:
         for rec in reader.list(APPLICATION):
             if rec.body["id"].lower() == object_id.lower() and rec.body["tenantId"].lower() == tenant_id.lower():
                 return rec
@@ -100,7 +100,7 @@ class Applications:
             tx.put(APPLICATION, app_id, body, expect=0)
         return body
 
-    def service_principal_for(self, reader: Store | Transaction, app_id: str) -> Record | None:
+    def service_principal_for(self, reader: Reader, app_id: str) -> Record | None:
         return reader.get(APP, app_id.lower())
 
     def create_service_principal(self, tx: Transaction, application: dict[str, Any]) -> dict[str, Any]:
