@@ -184,3 +184,18 @@ def test_firewall_selected_networks_with_an_ip_rule(vaultlink: Running, browser:
     page.get_by_label("Disable public access").check()
     page.get_by_role("button", name="Discard").click()
     expect(page.get_by_label("Allow public access from specific virtual networks and IP addresses")).to_be_checked()
+
+
+def test_search_finds_resources_by_a_part_of_their_name(vaultlink: Running, browser: Any, network: str) -> None:
+    vault = make_vault(vaultlink)
+    page = open_portal(browser, vaultlink)
+    box = page.get_by_role("searchbox", name="Search resources, services, and docs")
+    box.fill(vault[4:].upper())  # ARM's substringof ignores case, as names do
+    page.keyboard.press("Enter")
+    results = page.get_by_role("table")
+    expect(results.get_by_role("link", name=vault, exact=True)).to_be_visible()
+    expect(results.get_by_role("link", name=network, exact=True)).to_have_count(0)
+    page.get_by_role("searchbox", name="Search resources, services, and docs").fill("o'brien")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("No resources match.")).to_be_visible()
+    expect(page.get_by_role("alert")).to_have_count(0)

@@ -100,3 +100,17 @@ def test_the_version_check_is_answered_locally(az: Az) -> None:
     result = az.run("--version")
     assert result.returncode == 0 and "azure-cli" in result.stdout
     assert "Unable to check if your CLI is up-to-date." in result.stderr
+
+
+def test_resources_by_tag(az: Az) -> None:
+    """az resource list --tag sends tagName eq 'k' and tagValue eq 'v'; ARM leaves the tags out of that listing."""
+    az("keyvault", "create", "-n", "kv-az-tagged", "-g", GROUP, "-l", "eastus", "--tags", "team=blue")
+    try:
+        [by_value] = az("resource", "list", "--tag", "team=blue")
+        assert by_value["name"] == "kv-az-tagged" and by_value["tags"] is None
+        [by_name] = az("resource", "list", "--tag", "team")
+        assert by_name["name"] == "kv-az-tagged" and by_name["tags"] == {"team": "blue"}
+        assert az("resource", "list", "--tag", "team=green") == []
+    finally:
+        az("keyvault", "delete", "-n", "kv-az-tagged")
+        az("keyvault", "purge", "-n", "kv-az-tagged")

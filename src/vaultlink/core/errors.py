@@ -220,7 +220,7 @@ class InvalidResourceGroupLocation(Conflict):
 
 
 class InvalidFilterInQueryString(BadRequest):
-    """vaultlink does not support the filter clause '{clause}'; use field eq 'value' joined by 'and'."""
+    """vaultlink does not support the filter '{clause}': {supported}."""
 
 
 class InvalidTag(BadRequest):

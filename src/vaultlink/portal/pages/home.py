@@ -1,7 +1,7 @@
 """Home, the search bar and the service lists.
 
 ARM calls: home — GET /subscriptions (once a session, for the default subscription); search — GET
-/subscriptions/{s}/resources; a service list — its list call (key vaults page with $top/$skiptoken, the rest
+/subscriptions/{s}/resources?$filter=substringof('text', name); a service list — its list call (key vaults page with $top/$skiptoken, the rest
 are paged here).
 """
 
@@ -52,8 +52,10 @@ async def search(ctx: Ctx) -> Response:
     services = [s for s in SERVICES.values() if q and (q in s.title.lower() or any(q in w or w in q for w in s.words))]
     resources = []
     if q:
-        listed = await ctx.arm.get(f"/subscriptions/{ctx.subscription}/resources")
-        resources = [r for r in listed["value"] if q in r["name"].lower()][:PAGE_SIZE]
+        literal = q.replace("'", "''")
+        listed = await ctx.arm.call("GET", f"/subscriptions/{ctx.subscription}/resources",
+                                    query={"$filter": f"substringof('{literal}', name)"})
+        resources = listed["value"][:PAGE_SIZE]
     return ctx.render("search.html", q=ctx.query("q"), services=services, resources=resources)
 
 

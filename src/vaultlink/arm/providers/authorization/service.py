@@ -80,7 +80,7 @@ class AuthorizationProvider:
         if flt:
             m = _ROLE_NAME.match(flt)
             if not m:
-                raise errors.InvalidFilterInQueryString(clause=flt)
+                raise errors.InvalidFilterInQueryString(clause=flt, supported="it takes roleName eq 'name'")
             found = [r for r in found if r.name.lower() == m.group(1).lower()]
         return Reply(200, {"value": [definition_body(sub, r) for r in found]})
 
@@ -154,7 +154,8 @@ class AuthorizationProvider:
             elif (m := _PRINCIPAL_FILTER.match(clause) or _ASSIGNED_TO.match(clause)):
                 principal = m.group(1).lower()
             else:
-                raise errors.InvalidFilterInQueryString(clause=clause)
+                raise errors.InvalidFilterInQueryString(
+                    clause=clause, supported="it takes atScope(), principalId eq 'id' and assignedTo('id'), joined by and")
         out = []
         for a in self.authorizer.assignments():
             p = a["properties"]

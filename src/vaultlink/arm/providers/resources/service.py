@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Any
 
 from vaultlink.arm import catalog
 from vaultlink.arm.dispatch import Call, Reply
-from vaultlink.arm.providers.resources import schemas
+from vaultlink.arm.providers.resources import filters, schemas
 from vaultlink.arm.resources import GROUP, REGISTRATION, RESOURCE, group_key
 from vaultlink.arm.services import Services
 from vaultlink.core import errors, regions
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
 
-_FILTER_CLAUSE = re.compile(r"^\s*(\w+)\s+eq\s+'((?:[^']|'')*)'\s*$", re.IGNORECASE)
 _GROUP_ALLOWED = {"_", "(", ")", "-", "."}
 
 
@@ -129,8 +127,8 @@ class ResourceManager:
 
     def list_groups(self, call: Call) -> Reply:
         groups = self.resources.groups(call.params["subscriptionId"])
-        wanted = _filters(call.query.get("$filter", ""))
-        groups = [g for g in groups if _tag_match(g, wanted)]
+        wanted = filters.parse(call.query.get("$filter", ""))
+        groups = [g for g in groups if wanted.matches(g)]
         return Reply(200, {"value": _top(groups, call)})
 
     # ---- providers -----------------------------------------------------------------------------------
@@ -178,21 +176,14 @@ class ResourceManager:
             scope = ResourceId(sub, group)
         else:
             scope = ResourceId(sub)
-        wanted = _filters(call.query.get("$filter", ""))
+        wanted = filters.parse(call.query.get("$filter", ""))
         out = []
-        for body in self.resources.top_level(scope):
-            rid = ResourceId.parse(body["id"])
-            if "resourcetype" in wanted and rid.type.lower() != wanted["resourcetype"].lower():
-                continue
-            if "name" in wanted and rid.name.lower() != wanted["name"].lower():
-                continue
-            if "resourcegroup" in wanted and (rid.resource_group or "").lower() != wanted["resourcegroup"].lower():
-                continue
-            if "location" in wanted and regions.normalize(str(body.get("location", ""))) != regions.normalize(wanted["location"]):
-                continue
-            if not _tag_match(body, wanted):
-                continue
-            out.append(schemas.generic_resource(body))
+        for body in self.resources.top_level(scope, containing=wanted.narrowing()):
+            if wanted.matches(body):
+                listed = schemas.generic_resource(body)
+                if wanted.by_tag_value:
+                    listed.pop("tags", None)
+                out.append(listed)
         return Reply(200, {"value": _top(out, call)})
 
     def operation_status(self, call: Call) -> Reply:
@@ -224,28 +215,6 @@ def _tags(value: Any) -> dict[str, str] | None:
         if len(k) > 512 or (v is not None and len(str(v)) > 256):
             raise errors.InvalidTag(detail=f"the tag '{k}' is longer than 512 characters or its value than 256.")
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
-
-
-def _filters(text: str) -> dict[str, str]:
-    """`a eq 'x' and b eq 'y'` -> {"a": "x", "b": "y"} (field names lower-cased); anything else is refused."""
-    out: dict[str, str] = {}
-    if not text.strip():
-        return out
-    for clause in re.split(r"\s+and\s+", text.strip(), flags=re.IGNORECASE):
-        m = _FILTER_CLAUSE.match(clause)
-        if not m:
-            raise errors.InvalidFilterInQueryString(clause=clause.strip())
-        out[m.group(1).lower()] = m.group(2).replace("''", "'")
-    return out
-
-
-def _tag_match(body: dict[str, Any], wanted: dict[str, str]) -> bool:
-    if "tagname" not in wanted:
-        return True
-    tags = {k.lower(): v for k, v in (body.get("tags") or {}).items()}
-    if wanted["tagname"].lower() not in tags:
-        return False
-    return "tagvalue" not in wanted or tags[wanted["tagname"].lower()] == wanted["tagvalue"]
 
 
 def _top(items: list[Any], call: Call) -> list[Any]:
