@@ -72,10 +72,20 @@ def test_tags_and_the_listing_without_tags(made: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize("flt", ["startswith(name, 'x')", "substringof('x', location)", "tagValue eq 'prod'",
-                                 "name eq 'x' and", "(name eq 'x'", "plan eq 'x'", "name gt 'x'"])
+                                 "name eq 'x' and", "(name eq 'x'", "plan eq 'x'", "name gt 'x'",
+                                 "(" * 40 + "name eq 'x'" + ")" * 40])
 def test_a_filter_outside_the_grammar_is_refused(made: dict[str, Any], flt: str) -> None:
     with pytest.raises(HttpResponseError) as refused:
         names(made, flt)
     assert refused.value.status_code == 400
     assert refused.value.error is not None and refused.value.error.code == "InvalidFilterInQueryString"
     assert f"'{flt}'" in refused.value.message
+
+
+def test_parentheses_nest_a_bounded_depth(made: dict[str, Any]) -> None:
+    t = made["token"]
+    assert names(made, "(" * 32 + f"substringof('{t}-b', name)" + ")" * 32) == {f"{t}-build"}
+    with pytest.raises(HttpResponseError) as refused:
+        names(made, "(" * 2000 + "name eq 'x'" + ")" * 2000)
+    assert refused.value.status_code == 400 and refused.value.message.endswith(
+        "joined by and, or and parentheses.")

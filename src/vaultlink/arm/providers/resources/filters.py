@@ -16,6 +16,7 @@ from typing import Any
 from vaultlink.core import errors, regions
 from vaultlink.core.ids import ResourceId
 
+DEPTH = 32  # parentheses nest at most this deep: a filter is a query parameter, not a program
 COMPARABLE = ("location", "resourcetype", "name", "resourcegroup")
 SUBSTRING = ("name", "resourcegroup")
 SUPPORTED = ("it takes eq and ne on location, resourceType, name and resourceGroup, substringof('text', name) and "
@@ -130,9 +131,12 @@ class _Parser:
             self.tokens.append((kind, value.replace("''", "'") if kind == "text" else value))
             at = m.end()
         self.at = 0
+        self.depth = 0
 
     def refused(self) -> errors.InvalidFilterInQueryString:
-        return errors.InvalidFilterInQueryString(clause=self.text.strip(), supported=SUPPORTED)
+        clause = self.text.strip()
+        return errors.InvalidFilterInQueryString(
+            clause=clause if len(clause) <= 200 else clause[:200] + "...", supported=SUPPORTED)
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.at] if self.at < len(self.tokens) else None
@@ -166,8 +170,12 @@ class _Parser:
     def one(self) -> Node:
         if self.peek() == ("punct", "("):
             self.at += 1
+            self.depth += 1
+            if self.depth > DEPTH:
+                raise self.refused()
             inner = self.either()
             self.take("punct", ")")
+            self.depth -= 1
             return inner
         word = self.take("word").lower()
         if word == "substringof":
