@@ -120,5 +120,7 @@ def test_graph_errors_have_graphs_shape(running: Running) -> None:
     assert set(error["innerError"]) == {"date", "request-id", "client-request-id"}
     bad = graph("GET", "/v1.0/applications?$filter=displayName eq")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "BadRequest"
+    deep = graph("GET", "/v1.0/applications?$filter=" + "(" * 2000 + "displayName eq 'x'" + ")" * 2000)
+    assert deep.status_code == 400 and "deeper than 32 levels" in deep.json()["error"]["message"]
     unknown = graph("POST", "/v1.0/applications", {"displayName": "x", "colour": "blue"})
     assert unknown.status_code == 400 and "'colour' does not exist" in unknown.json()["error"]["message"]

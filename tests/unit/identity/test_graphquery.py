@@ -19,12 +19,15 @@ APP = {"displayName": "Billing App", "appId": "1234", "servicePrincipalNames": [
     ("appId eq '1234' and startswith(displayName,'X')", False),
     ("appId eq 'nope' or (not (displayName eq 'x'))", True),
     ("displayName eq 'it''s'", False),
+    ("(" * 32 + "appId eq '1234'" + ")" * 32, True),
 ])
 def test_filters(text: str, expected: bool) -> None:
     assert parse(text)(APP) is expected
 
 
-@pytest.mark.parametrize("bad", ["displayName eq", "displayName gt 'a'", "startswith(displayName)", "(appId eq '1'"])
+@pytest.mark.parametrize("bad", ["displayName eq", "displayName gt 'a'", "startswith(displayName)", "(appId eq '1'",
+                                 "(" * 33 + "appId eq '1'" + ")" * 33, "not " * 5000 + "appId eq '1'",
+                                 "substringof('a', displayName)"])
 def test_bad_filters(bad: str) -> None:
     with pytest.raises(FilterError):
         parse(bad)

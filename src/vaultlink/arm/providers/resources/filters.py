@@ -9,20 +9,17 @@ a text that the key of every resource the filter keeps must contain, so the stor
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from vaultlink.core import errors, regions
+from vaultlink.core import errors, odata, regions
 from vaultlink.core.ids import ResourceId
 
-DEPTH = 32  # parentheses nest at most this deep: a filter is a query parameter, not a program
 COMPARABLE = ("location", "resourcetype", "name", "resourcegroup")
 SUBSTRING = ("name", "resourcegroup")
 SUPPORTED = ("it takes eq and ne on location, resourceType, name and resourceGroup, substringof('text', name) and "
              "substringof('text', resourceGroup), tagName eq 'x' with an optional tagValue eq 'y', joined by and, "
              "or and parentheses")
-_TOKEN = re.compile(r"\s*(?:(?P<punct>[(),])|'(?P<text>(?:[^']|'')*)'|(?P<word>[A-Za-z_][\w/]*))")
 
 
 @dataclass(frozen=True)
@@ -105,104 +102,50 @@ class Filter:
 
 
 def parse(text: str) -> Filter:
-    """The filter `text` names; anything outside the documented grammar is refused as the whole text."""
+    """The filter `text` names; anything outside ARM's grammar is refused, naming the whole text."""
     if not text.strip():
         return Filter(None)
-    parser = _Parser(text)
-    tree = parser.either()
-    if parser.peek() is not None:
-        raise parser.refused()
+    try:
+        tree = _node(odata.parse(text), text)
+    except odata.FilterError:
+        raise _refused(text) from None
+    if any(isinstance(n, Compare) and n.field == "tagvalue" for n in _walk(tree)):
+        raise _refused(text)  # a tagValue stands beside its tagName
     return Filter(tree)
 
 
-class _Parser:
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.tokens: list[tuple[str, str]] = []
-        at = 0
-        while at < len(text):
-            m = _TOKEN.match(text, at)
-            if m is None or m.end() == at:
-                if text[at:].strip():
-                    raise self.refused()
-                break
-            kind = m.lastgroup or ""
-            value = m.group(kind)
-            self.tokens.append((kind, value.replace("''", "'") if kind == "text" else value))
-            at = m.end()
-        self.at = 0
-        self.depth = 0
-
-    def refused(self) -> errors.InvalidFilterInQueryString:
-        clause = self.text.strip()
-        return errors.InvalidFilterInQueryString(
-            clause=clause if len(clause) <= 200 else clause[:200] + "...", supported=SUPPORTED)
-
-    def peek(self) -> tuple[str, str] | None:
-        return self.tokens[self.at] if self.at < len(self.tokens) else None
-
-    def take(self, kind: str, word: str | None = None) -> str:
-        token = self.peek()
-        if token is None or token[0] != kind or (word is not None and token[1].lower() != word):
-            raise self.refused()
-        self.at += 1
-        return token[1]
-
-    def taking(self, word: str) -> bool:
-        token = self.peek()
-        if token is not None and token[0] == "word" and token[1].lower() == word:
-            self.at += 1
-            return True
-        return False
-
-    def either(self) -> Node:
-        parts = [self.every()]
-        while self.taking("or"):
-            parts.append(self.every())
-        return parts[0] if len(parts) == 1 else Either(tuple(parts))
-
-    def every(self) -> Node:
-        parts = [self.one()]
-        while self.taking("and"):
-            parts.append(self.one())
-        return _tags_paired(parts, self)
-
-    def one(self) -> Node:
-        if self.peek() == ("punct", "("):
-            self.at += 1
-            self.depth += 1
-            if self.depth > DEPTH:
-                raise self.refused()
-            inner = self.either()
-            self.take("punct", ")")
-            self.depth -= 1
-            return inner
-        word = self.take("word").lower()
-        if word == "substringof":
-            self.take("punct", "(")
-            value = self.take("text")
-            self.take("punct", ",")
-            field = self.take("word").lower()
-            self.take("punct", ")")
-            if field not in SUBSTRING:
-                raise self.refused()
-            return Substring(field, value)
-        op = self.take("word").lower()
-        value = self.take("text")
-        if word in ("tagname", "tagvalue") and op == "eq":
-            return Tag(value, None) if word == "tagname" else Compare("tagvalue", True, value)
-        if word not in COMPARABLE or op not in ("eq", "ne"):
-            raise self.refused()
-        return Compare(word, op == "eq", value)
+def _node(node: odata.Node, text: str) -> Node:
+    if isinstance(node, odata.Or):
+        return Either(tuple(_node(p, text) for p in node.parts))
+    if isinstance(node, odata.And):
+        return _tags_paired([_node(p, text) for p in node.parts], text)
+    if isinstance(node, odata.Compare) and isinstance(node.value.value, str) and node.value.quoted:
+        field, value = node.path.lower(), node.value.value
+        if field in ("tagname", "tagvalue") and node.equal:
+            return Tag(value, None) if field == "tagname" else Compare("tagvalue", True, value)
+        if field in COMPARABLE:
+            return Compare(field, node.equal, value)
+    if isinstance(node, odata.Call) and node.name == "substringof" and len(node.args) == 2:
+        text_arg, field_arg = node.args
+        if isinstance(text_arg, odata.Literal) and text_arg.quoted and isinstance(field_arg, odata.Path) \
+                and field_arg.name.lower() in SUBSTRING:
+            return Substring(field_arg.name.lower(), str(text_arg.value))
+    raise _refused(text)
 
 
-def _tags_paired(parts: list[Node], parser: _Parser) -> Node:
+def _refused(text: str) -> errors.InvalidFilterInQueryString:
+    clause = text.strip()
+    return errors.InvalidFilterInQueryString(
+        clause=clause if len(clause) <= 200 else clause[:200] + "...", supported=SUPPORTED)
+
+
+def _tags_paired(parts: list[Node], text: str) -> Node:
     """`tagName eq 'x' and tagValue eq 'y'` is one test: the tag x holds y. A tagValue needs its tagName."""
     values = [p for p in parts if isinstance(p, Compare) and p.field == "tagvalue"]
     if values:
         names = [p for p in parts if isinstance(p, Tag) and p.value is None]
         if len(values) != 1 or len(names) != 1:
-            raise parser.refused()
+            raise _refused(text)
         parts = [Tag(names[0].name, values[0].value) if p is names[0] else p for p in parts if p is not values[0]]
     return parts[0] if len(parts) == 1 else Every(tuple(parts))
 
