@@ -81,6 +81,19 @@ def test_a_failing_deployment_raises_the_resources_error(vaultlink: Running) -> 
     assert err.value.error.details[0].code == "VaultNameNotValid"
 
 
+def test_an_expression_nested_too_deep_is_an_invalid_template(vaultlink: Running) -> None:
+    deployments, rm = clients(vaultlink)
+    group = f"rg-sdk-{uuid.uuid4().hex[:6]}"
+    rm.resource_groups.create_or_update(group, {"location": "eastus"})
+    template = {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [], "outputs": {
+        "deep": {"type": "string", "value": "[" + "concat(" * 3000 + "'a'" + ")" * 3000 + "]"}}}
+    with pytest.raises(HttpResponseError) as err:
+        deployments.deployments.begin_create_or_update(group, "deep", {"properties": {
+            "mode": "Incremental", "template": template}}).result()
+    assert err.value.error.code == "InvalidTemplate"
+    assert "nests deeper than 64 levels" in err.value.error.message
+
+
 def test_async_deployments_run_until_seen_and_cancel(tmp_path: Path) -> None:
     running = start(tmp_path / "data", "--async-operations")
     try:

@@ -45,6 +45,7 @@ def value(text: str, **template: Any) -> Any:
     ("[[not an expression]", "[not an expression]"),
     ("plain", "plain"),
     ("['it''s']", "it's"),
+    ("[" + "concat(" * 60 + "'a'" + ")" * 60 + "]", "a"),
 ])
 def test_expressions(text: str, expected: Any) -> None:
     assert value(text) == expected
@@ -56,7 +57,10 @@ def test_unique_string_and_guid_are_deterministic() -> None:
     assert value("[guid('a')]") == value("[guid('a')]") != value("[guid('b')]")
 
 
-@pytest.mark.parametrize("bad", ["[concat('a']", "[nosuch()]", "[concat('a') extra]", "[createObject('a', 1).b]"])
+@pytest.mark.parametrize("bad", ["[concat('a']", "[nosuch()]", "[concat('a') extra]", "[createObject('a', 1).b]",
+                                 "[" + "concat(" * 5000 + "'a'" + ")" * 5000 + "]",
+                                 "[createObject('a', 1)" + ".a" * 5000 + "]",
+                                 "[createArray(1)" + "[0]" * 5000 + "]"])
 def test_bad_expressions_are_invalid_templates(bad: str) -> None:
     with pytest.raises(InvalidTemplate):
         value(bad)

@@ -27,6 +27,7 @@ class InvalidTemplateExpression(InvalidTemplate):
     code = "InvalidTemplate"
 
 
+DEPTH = 64  # calls, indexes and property selections nest at most this deep in one expression
 _TOKEN = re.compile(r"\s*(?:(?P<str>'(?:[^']|'')*')|(?P<num>-?\d+(?:\.\d+)?)|(?P<name>[A-Za-z_][\w]*)|(?P<p>[().,\[\]]))")
 
 
@@ -83,6 +84,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
 class _Parser:
     def __init__(self, tokens: list[tuple[str, str]], text: str) -> None:
         self.tokens, self.text, self.i = tokens, text, 0
+        self.depth = 0
 
     def _fail(self, why: str) -> InvalidTemplate:
         return InvalidTemplate(detail=f"The template language expression '{self.text}' is not valid: {why}.")
@@ -100,8 +102,15 @@ class _Parser:
         return token
 
     def expression(self) -> Node:
+        start = self.depth
+        self.depth += 1
+        if self.depth > DEPTH:
+            raise self._fail(f"it nests deeper than {DEPTH} levels")
         node = self.primary()
         while self.peek() in (".", "["):
+            self.depth += 1
+            if self.depth > DEPTH:
+                raise self._fail(f"it nests deeper than {DEPTH} levels")
             if self.take()[1] == ".":
                 kind, name = self.take()
                 if kind != "name":
@@ -110,6 +119,7 @@ class _Parser:
             else:
                 node = Member(node, self.expression())
                 self.take("]")
+        self.depth = start
         return node
 
     def primary(self) -> Node:
