@@ -81,7 +81,7 @@ def test_a_failing_deployment_raises_the_resources_error(vaultlink: Running) -> 
     assert err.value.error.details[0].code == "VaultNameNotValid"
 
 
-def test_an_expression_nested_too_deep_is_an_invalid_template(vaultlink: Running) -> None:
+def test_an_expression_nested_too_deep_or_a_cycle_is_an_invalid_template(vaultlink: Running) -> None:
     deployments, rm = clients(vaultlink)
     group = f"rg-sdk-{uuid.uuid4().hex[:6]}"
     rm.resource_groups.create_or_update(group, {"location": "eastus"})
@@ -92,6 +92,13 @@ def test_an_expression_nested_too_deep_is_an_invalid_template(vaultlink: Running
             "mode": "Incremental", "template": template}}).result()
     assert err.value.error.code == "InvalidTemplate"
     assert "nests deeper than 64 levels" in err.value.error.message
+    cycle = {"$schema": SCHEMA, "contentVersion": "1.0.0.0", "resources": [], "parameters": {
+        "a": {"type": "string", "defaultValue": "[parameters('b')]"},
+        "b": {"type": "string", "defaultValue": "[concat(parameters('a'), '-x')]"}}}
+    with pytest.raises(HttpResponseError) as err:
+        deployments.deployments.begin_create_or_update(group, "cycle", {"properties": {
+            "mode": "Incremental", "template": cycle}}).result()
+    assert err.value.error.code == "InvalidTemplate" and "refers to itself" in err.value.error.message
 
 
 def test_async_deployments_run_until_seen_and_cancel(tmp_path: Path) -> None:

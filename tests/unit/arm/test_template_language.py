@@ -82,6 +82,21 @@ def vnet(name: str, **extra: Any) -> dict[str, Any]:
     return {"type": "Microsoft.Network/virtualNetworks", "apiVersion": "2024-05-01", "name": name, **extra}
 
 
+def test_chains_of_references_hundreds_long_and_cycles() -> None:
+    chain = {f"v{i}": f"[variables('v{i + 1}')]" for i in range(3000)} | {"v3000": "end"}
+    assert value("[variables('v0')]", variables=chain) == "end"
+    params = {f"p{i}": {"type": "string", "defaultValue": f"[parameters('p{i + 1}')]"} for i in range(3000)}
+    assert plan([], parameters=params | {"p3000": {"type": "string", "defaultValue": "end"}}).evaluate(
+        "[parameters('p0')]", {}) == "end"
+    with pytest.raises(InvalidTemplate, match="The template parameter '(a|b)' refers to itself"):
+        plan([], parameters={"a": {"type": "string", "defaultValue": "[parameters('b')]"},
+                             "b": {"type": "string", "defaultValue": "[parameters('a')]"}})
+    with pytest.raises(InvalidTemplate, match="The template parameter 'a' refers to itself"):
+        plan([], parameters={"a": {"type": "string", "defaultValue": "[parameters(concat('a'))]"}})
+    with pytest.raises(InvalidTemplate, match="The template variable 'x' refers to itself"):
+        value("[variables('x')]", variables={"x": "[variables('y')]", "y": "[concat(variables('x'))]"})
+
+
 def test_copy_condition_children_and_order() -> None:
     t = plan([
         {"type": "Microsoft.Network/privateDnsZones", "apiVersion": "2020-06-01", "name": "z.example",

@@ -15,6 +15,7 @@ from vaultlink.arm.providers.resources import expressions, functions
 from vaultlink.arm.providers.resources.expressions import InvalidTemplate
 
 LANGUAGE_VERSIONS = ("1.0", "1.9-experimental")
+PARAMETER, VARIABLE = "parameter", "variable"
 RESERVED = {"name", "type", "apiversion", "dependson", "copy", "condition", "resources", "comments", "metadata",
             "scope", "resourcegroup", "subscriptionid", "existing"}
 TYPES = {"string": str, "securestring": str, "int": int, "bool": bool, "object": dict, "secureobject": dict,
@@ -60,7 +61,7 @@ class Template:
         self.variables_raw = {k.lower(): v for k, v in (template.get("variables") or {}).items()}
         self._params: dict[str, Any] = {}
         self._vars: dict[str, Any] = {}
-        self._evaluating: set[str] = set()
+        self._evaluating: set[tuple[str, str]] = set()
         scope.parameter = self.parameter
         scope.variable = self.variable
         self.functions = functions.table(scope)
@@ -75,12 +76,21 @@ class Template:
             return self._params[key]
         if key not in self.declared:
             raise InvalidTemplate(detail=f"The template parameter '{name}' is not found.")
+        self._resolve(PARAMETER, key)
+        return self._params[key]
+
+    def _default(self, key: str) -> Any:
+        """A parameter's default when no value was given for it (expressions unevaluated), or _MISSING."""
+        given = next((v for k, v in self.given.items() if k.lower() == key), _MISSING)
+        return self.declared[key][1].get("defaultValue", _MISSING) if given is _MISSING else _MISSING
+
+    def _evaluate_parameter(self, key: str) -> None:
         declared_name, spec = self.declared[key]
         given = next((v for k, v in self.given.items() if k.lower() == key), _MISSING)
         if given is _MISSING:
             if "defaultValue" not in spec:
                 raise InvalidTemplate(detail=f"The value for the template parameter '{declared_name}' is not provided.")
-            given = self.evaluate(spec["defaultValue"], {})
+            given = self._guarded(PARAMETER, key, declared_name, spec["defaultValue"])
         kind = str(spec.get("type", "string")).lower()
         expected = TYPES.get(kind)
         if expected is None:
@@ -103,7 +113,6 @@ class Template:
                 raise InvalidTemplate(detail=f"The provided value for the template parameter '{declared_name}' is not "
                                       f"valid: it breaks its {bound} of {spec[bound]}.")
         self._params[key] = given
-        return given
 
     def parameter_listing(self) -> dict[str, Any]:
         """The deployment's `properties.parameters`: each value with its type; secure ones without a value."""
@@ -123,15 +132,51 @@ class Template:
         if key not in self.variables_raw:
             raise InvalidTemplate(detail=f"The template variable '{name}' is not found. Please see "
                                   "https://aka.ms/arminvalidfunction for usage details.")
-        if key in self._evaluating:
-            raise InvalidTemplate(detail=f"The template variable '{name}' refers to itself.")
-        self._evaluating.add(key)
+        self._resolve(VARIABLE, key)
+        return self._vars[key]
+
+    def _evaluate_variable(self, key: str) -> None:
+        self._vars[key] = self._guarded(VARIABLE, key, key, self.variables_raw[key])
+
+    def _guarded(self, kind: str, key: str, name: str, raw: Any) -> Any:
+        """`raw` evaluated, refusing a reference back to the parameter or variable being evaluated."""
+        if (kind, key) in self._evaluating:
+            raise InvalidTemplate(detail=f"The template {kind} '{name}' refers to itself.")
+        self._evaluating.add((kind, key))
         try:
-            value = self.evaluate(self.variables_raw[key], dict(self.scope.copy_index))
+            return self.evaluate(raw, dict(self.scope.copy_index) if kind == VARIABLE else {})
         finally:
-            self._evaluating.discard(key)
-        self._vars[key] = value
-        return value
+            self._evaluating.discard((kind, key))
+
+    def _resolve(self, kind: str, key: str) -> None:
+        """Evaluates `kind`/`key` after every parameter and variable it names (`parameters('x')`, `variables('y')`),
+        dependencies first, walking them with a stack of its own: a chain of references hundreds long costs no
+        deeper a recursion than one reference. A cycle among them is refused."""
+        stack: list[tuple[str, str, bool]] = [(kind, key, False)]
+        started: set[tuple[str, str]] = set()  # on the path from `key` to the reference in hand
+        while stack:
+            k, name, ready = stack.pop()
+            if self._known(k, name):
+                continue
+            if ready:
+                started.discard((k, name))
+                if k == PARAMETER:
+                    self._evaluate_parameter(name)
+                else:
+                    self._evaluate_variable(name)
+                continue
+            started.add((k, name))
+            stack.append((k, name, True))
+            raw = self._default(name) if k == PARAMETER else self.variables_raw[name]
+            for ref in _references(raw):
+                if ref in started:
+                    shown = self.declared[ref[1]][0] if ref[0] == PARAMETER else ref[1]
+                    raise InvalidTemplate(detail=f"The template {ref[0]} '{shown}' refers to itself.")
+                if (ref[1] in self.declared if ref[0] == PARAMETER else ref[1] in self.variables_raw):
+                    stack.append((*ref, False))
+
+    def _known(self, kind: str, key: str) -> bool:
+        return key in (self._params if kind == PARAMETER else self._vars)
 
     # ---- evaluation ----------------------------------------------------------------------------------------
     def evaluate(self, value: Any, copy_index: dict[str, int], skip: Callable[[list[str]], bool] | None = None,
@@ -301,4 +346,32 @@ def _ordered(planned: list[Planned]) -> list[Planned]:
 
     for p in planned:
         visit(p)
+    return out
+
+
+def _references(raw: Any) -> list[tuple[str, str]]:
+    """The parameters and variables a template value names with a literal: `parameters('x')`, `variables('y')`."""
+    out: list[tuple[str, str]] = []
+    pending: list[Any] = [raw]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+        elif expressions.is_expression(value):
+            try:
+                nodes: list[Any] = [expressions.parse(value[1:-1])]
+            except InvalidTemplate:
+                continue  # evaluating it says what is wrong, where it is used
+            while nodes:
+                node = nodes.pop()
+                if isinstance(node, expressions.FunctionCall):
+                    named = node.args[0] if len(node.args) == 1 else None
+                    if node.name in ("parameters", "variables") and isinstance(named, expressions.Literal) \
+                            and isinstance(named.value, str):
+                        out.append((PARAMETER if node.name == "parameters" else VARIABLE, named.value.lower()))
+                    nodes.extend(node.args)
+                elif isinstance(node, expressions.Member):
+                    nodes.extend([node.target] if isinstance(node.key, str) else [node.target, node.key])
     return out
