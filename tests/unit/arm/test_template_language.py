@@ -117,6 +117,18 @@ def test_a_dependency_cycle_is_refused() -> None:
         plan([vnet("a", dependsOn=["b"]), vnet("b", dependsOn=["a"])])
 
 
+def test_eight_hundred_resources_in_one_chain_and_no_more() -> None:
+    chain = [vnet(f"n{i}", dependsOn=[f"n{i + 1}"]) for i in range(799)] + [vnet("n799")]
+    assert [p.name for p in plan(chain).resources] == [f"n{i}" for i in reversed(range(800))]
+    too_many = [vnet("[concat('a', copyIndex())]", copy={"name": "a", "count": 800}), vnet("one-more")]
+    with pytest.raises(InvalidTemplate, match="The number of template resources limit exceeded. Limit: '800' and "
+                                              "actual: '801'"):
+        plan(too_many)
+    with pytest.raises(InvalidTemplate, match="actual: '1600'"):
+        plan([vnet("[concat('p', copyIndex())]", copy={"name": "p", "count": 800}, resources=[
+            {"type": "subnets", "apiVersion": "2023-09-01", "name": "[concat('s', copyIndex())]"}])])
+
+
 def test_symbolic_names_are_refused_clearly() -> None:
     with pytest.raises(InvalidTemplate, match="languageVersion 2.0"):
         Template({"languageVersion": "2.0", "resources": {}}, None, scope(), "/")

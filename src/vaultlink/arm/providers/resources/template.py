@@ -16,6 +16,7 @@ from vaultlink.arm.providers.resources.expressions import InvalidTemplate
 
 LANGUAGE_VERSIONS = ("1.0", "1.9-experimental")
 PARAMETER, VARIABLE = "parameter", "variable"
+RESOURCES = 800  # a template's resources, copies and children counted
 RESERVED = {"name", "type", "apiversion", "dependson", "copy", "condition", "resources", "comments", "metadata",
             "scope", "resourcegroup", "subscriptionid", "existing"}
 TYPES = {"string": str, "securestring": str, "int": int, "bool": bool, "object": dict, "secureobject": dict,
@@ -215,6 +216,11 @@ class Template:
 
     # ---- the plan --------------------------------------------------------------------------------------------
     def _plan(self) -> list[Planned]:
+        actual = self._declared(self.template.get("resources", []), {})
+        if actual > RESOURCES:
+            raise InvalidTemplate(detail=f"The number of template resources limit exceeded. Limit: '{RESOURCES}' and "
+                                  f"actual: '{actual}'. Please see https://aka.ms/arm-template/#resources for usage "
+                                  "details.")
         planned: list[Planned] = []
         for raw in self.template.get("resources", []):
             self._expand(raw, None, {}, planned)
@@ -225,6 +231,16 @@ class Template:
                     p.depends_on.add(dep)
             p.depends_on = {d for d in p.depends_on if d in by_id and d != p.id.lower()}
         return _ordered(planned)
+
+    def _declared(self, raws: Any, copy_index: dict[str, int]) -> int:
+        """How many resources `raws` expand to, copies and nested children counted, before any is planned."""
+        total = 0
+        for raw in raws if isinstance(raws, list) else []:
+            if isinstance(raw, dict):
+                loop = raw.get("copy")
+                copies = self._count(loop, copy_index) if isinstance(loop, dict) else 1
+                total += copies * (1 + self._declared(raw.get("resources") or [], copy_index))
+        return total
 
     def _expand(self, raw: Any, parent: Planned | None, copy_index: dict[str, int], out: list[Planned]) -> None:
         if not isinstance(raw, dict) or not isinstance(raw.get("type"), str) or "name" not in raw:
@@ -329,23 +345,25 @@ def _ordered(planned: list[Planned]) -> list[Planned]:
     done: set[str] = set()
     visiting: set[str] = set()
     out: list[Planned] = []
-
-    def visit(p: Planned) -> None:
-        key = p.id.lower()
-        if key in done:
-            return
-        if key in visiting:
-            raise InvalidTemplate(detail=f"Circular dependency detected on resource: '{p.id}'. Please see "
-                                  "https://aka.ms/arm-syntax-resources for usage details.")
-        visiting.add(key)
-        for dep in sorted(p.depends_on):
-            visit(by_id[dep])
-        visiting.discard(key)
-        done.add(key)
-        out.append(p)
-
-    for p in planned:
-        visit(p)
+    for first in planned:
+        stack: list[tuple[Planned, bool]] = [(first, False)]  # depth first with a stack of its own
+        while stack:
+            p, ready = stack.pop()
+            key = p.id.lower()
+            if key in done:
+                continue
+            if ready:
+                visiting.discard(key)
+                done.add(key)
+                out.append(p)
+                continue
+            visiting.add(key)
+            stack.append((p, True))
+            for dep in sorted(p.depends_on, reverse=True):
+                if dep in visiting:
+                    raise InvalidTemplate(detail=f"Circular dependency detected on resource: '{by_id[dep].id}'. "
+                                          "Please see https://aka.ms/arm-syntax-resources for usage details.")
+                stack.append((by_id[dep], False))
     return out
 
 
