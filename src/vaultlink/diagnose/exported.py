@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vaultlink.core import jsontext
 from vaultlink.core.ids import ResourceId
 
 FORMAT = "vaultlink-export/1"
@@ -145,10 +146,12 @@ def _load(directory: Path, relative: str, what: str) -> Any:
         raise ExportError(f"{relative} in {directory} is empty: the az command that writes {what} failed or was "
                           "interrupted; run it again")
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except json.JSONDecodeError as e:
         raise ExportError(f"{relative} in {directory} is not whole JSON ({e.msg} at line {e.lineno}): the az command "
                           f"that writes {what} was cut short; run it again") from None
+    except ValueError as e:  # nested deeper than any az output, or a number JSON does not have
+        raise ExportError(f"{relative} in {directory} is not what az writes for {what}: {e}") from None
 
 
 def _resource(value: Any, relative: str, type_: str) -> dict[str, Any]:

@@ -119,6 +119,12 @@ def test_truncated_json_is_named(export: Path, relative: str) -> None:
         read_export(export, VAULT)
 
 
+def test_json_nested_deeper_than_az_writes_is_named(export: Path) -> None:
+    (export / exported.VNETS).write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ExportError, match="virtual-networks.json in .* is not what az writes .*MaxDepth of 64"):
+        read_export(export, VAULT)
+
+
 def test_an_empty_file_is_named(export: Path) -> None:
     (export / exported.VNETS).write_text("")
     with pytest.raises(ExportError, match="virtual-networks.json in .* is empty"):
