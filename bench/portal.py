@@ -19,6 +19,7 @@ from bench.common import median, percentile
 from bench.scale import _session
 
 VAULTS = 1000
+ENDPOINTS = 1000
 RUNS = 15
 TARGET_MS = 100.0
 KV = "2023-07-01"
@@ -48,7 +49,7 @@ def _time(fetch: Any) -> dict[str, float]:
             "maxMs": round(ordered[-1], 2)}
 
 
-def run(count: int = VAULTS) -> dict[str, Any]:
+def run(count: int = VAULTS, endpoints: int = ENDPOINTS) -> dict[str, Any]:
     from tests.vaultlink_process import start
 
     with tempfile.TemporaryDirectory(prefix="vaultlink-bench-portal-") as tmp:
@@ -81,15 +82,32 @@ def run(count: int = VAULTS) -> dict[str, Any]:
             arm.put(f"{mgmt}{pe}?api-version=2024-07-01", timeout=60, json={"location": "eastus", "properties": {
                 "subnet": {"id": f"{vnet}/subnets/default"}, "privateLinkServiceConnections": [
                     {"name": "bench-pe", "properties": {"privateLinkServiceId": vault, "groupIds": ["vault"]}}]}})
-            first = portal.get(base + "browse/keyvaults").text
-            skip = re.search(r'href="\?skiptoken=([^"]+)"', first)
+            crowd = f"{group}/providers/Microsoft.Network/virtualNetworks/bench-crowd"
+            arm.put(f"{mgmt}{crowd}?api-version=2024-07-01", timeout=60, json={"location": "eastus", "properties": {
+                "addressSpace": {"addressPrefixes": ["10.10.0.0/16"]},
+                "subnets": [{"name": "endpoints", "properties": {"addressPrefix": "10.10.0.0/21"}}]}})
+            started = time.perf_counter()
+            for i in range(endpoints):
+                r = arm.put(f"{mgmt}{group}/providers/Microsoft.Network/privateEndpoints/bench-pe{i:04d}"
+                            "?api-version=2024-07-01", timeout=60, json={"location": "eastus", "properties": {
+                                "subnet": {"id": f"{crowd}/subnets/endpoints"}, "privateLinkServiceConnections": [
+                                    {"name": f"bench-pe{i:04d}", "properties": {
+                                        "privateLinkServiceId": f"{group}/providers/Microsoft.KeyVault/vaults/"
+                                                                f"benchportal{i % 50:04d}",  # 20 each: 64 a vault, 400 vaults a subscription
+                                        "groupIds": ["vault"]}}]}})
+                assert r.status_code in (200, 201), r.text[:300]
+            endpoints_s = time.perf_counter() - started
+            skip = re.search(r'href="\?skiptoken=([^"]+)"', portal.get(base + "browse/keyvaults").text)
+            skip_pe = re.search(r'href="\?skiptoken=([^"]+)"', portal.get(base + "browse/privateendpoints").text)
             pages = {
                 "home": "",
                 "search 'benchportal05'": "search?q=benchportal05",
                 "key vaults, first page": "browse/keyvaults",
                 "key vaults, next page": f"browse/keyvaults?skiptoken={skip.group(1) if skip else ''}",
                 "virtual networks": "browse/virtualnetworks",
-                "private endpoints": "browse/privateendpoints",
+                "private endpoints, first page": "browse/privateendpoints",
+                "private endpoints, next page": f"browse/privateendpoints?skiptoken={skip_pe.group(1) if skip_pe else ''}",
+                "virtual network with 1,000 endpoints": f"resource{crowd}/overview",
                 "vault overview": f"resource{vault}/overview",
                 "vault networking: firewall": f"resource{vault}/networking",
                 "vault networking: connections": f"resource{vault}/networking?tab=connections",
@@ -109,7 +127,8 @@ def run(count: int = VAULTS) -> dict[str, Any]:
                 results[label] = _time(lambda url=url: portal.get(url))
             arm_list = f"{mgmt}/subscriptions/{sub}/providers/Microsoft.KeyVault/vaults?api-version={KV}&$top=50"
             peer = _time(lambda: arm.get(arm_list, timeout=60))
-            return {"vaults": count, "createdInS": round(made_s, 1), "pages": results, "armListPage": peer,
+            return {"vaults": count, "createdInS": round(made_s, 1), "endpoints": endpoints,
+                    "endpointsCreatedInS": round(endpoints_s, 1), "pages": results, "armListPage": peer,
                     "targetMs": TARGET_MS}
         finally:
             running.stop()

@@ -89,3 +89,19 @@ def test_parentheses_nest_a_bounded_depth(made: dict[str, Any]) -> None:
         names(made, "(" * 2000 + "name eq 'x'" + ")" * 2000)
     assert refused.value.status_code == 400 and refused.value.message.endswith(
         "joined by and, or and parentheses.")
+
+
+def test_top_pages_the_listing_and_next_link_reads_on(made: dict[str, Any]) -> None:
+    t = made["token"]
+    client: ResourceManagementClient = made["client"]
+    flt = f"substringof('{t}', name)"
+    pages = list(client.resources.list(filter=flt, top=2).by_page())
+    assert [len(list(p)) for p in pages] == [2, 1]  # the SDK follows nextLink, which carries $skipToken
+    every = [r.name for r in client.resources.list(filter=flt)]
+    assert sorted(every) == sorted(r.name for r in client.resources.list(filter=flt, top=1))
+    assert len(every) == 3
+    assert {r.name for r in client.resources.list_by_resource_group(made["apps"], filter=flt, top=1)} == {
+        f"Demo-{t}-web", f"{t}-build"}
+    with pytest.raises(HttpResponseError) as refused:
+        list(client.resources.list(filter=flt, top=0))
+    assert refused.value.status_code == 400 and refused.value.error.code == "InvalidParameter"

@@ -35,17 +35,3 @@ class Resources:
     def groups(self, subscription: str) -> list[dict[str, Any]]:
         return [r.body for r in self.store.list(GROUP, f"/subscriptions/{subscription.lower()}/resourcegroups/")]
 
-    def in_scope(self, scope: ResourceId | str, containing: str | None = None) -> list[dict[str, Any]]:
-        """Every resource (children included) under a subscription, group or resource; with `containing`, only
-        those whose id holds that (lower-case) text after the scope's."""
-        key = scope.key if isinstance(scope, ResourceId) else scope.lower()
-        return [r.body for r in self.store.list(RESOURCE, key.rstrip("/") + "/", containing=containing)]
-
-    def top_level(self, scope: ResourceId | str, containing: str | None = None) -> list[dict[str, Any]]:
-        """Resources directly in groups (no child resources such as subnets), as /resources lists them."""
-        out = []
-        for body in self.in_scope(scope, containing):
-            rid = ResourceId.try_parse(body["id"])
-            if rid is not None and len(rid.names) == 1:
-                out.append(body)
-        return out

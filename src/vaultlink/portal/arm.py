@@ -86,9 +86,10 @@ class Arm:
     async def post(self, path: str, body: Any = None) -> Any:
         return await self.call("POST", path, body if body is not None else {})
 
-    async def page(self, path: str, top: int, skiptoken: str | None = None) -> tuple[list[dict[str, Any]], str | None]:
-        """One page of a list and the skip token of the next (None at the end)."""
-        query = {"$top": str(top)}
+    async def page(self, path: str, top: int, skiptoken: str | None = None,
+                   **more: str) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of a list (`more` adds to its query) and the skip token of the next (None at the end)."""
+        query = {"$top": str(top), **more}
         if skiptoken:
             query["$skiptoken"] = skiptoken
         body = await self.call("GET", path, query=query)

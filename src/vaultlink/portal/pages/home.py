@@ -1,13 +1,14 @@
 """Home, the search bar and the service lists.
 
 ARM calls: home — GET /subscriptions (once a session, for the default subscription); search — GET
-/subscriptions/{s}/resources?$filter=substringof('text', name); a service list — its list call (key vaults page with $top/$skiptoken, the rest
-are paged here).
+/subscriptions/{s}/resources?$filter=substringof('text', name); a service list — GET
+/subscriptions/{s}/resources?$filter=resourceType eq 'T' with $top and the $skiptoken of the page before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.responses import Response
 
@@ -50,12 +51,11 @@ async def home(ctx: Ctx) -> Response:
 async def search(ctx: Ctx) -> Response:
     q = ctx.query("q").strip().lower()
     services = [s for s in SERVICES.values() if q and (q in s.title.lower() or any(q in w or w in q for w in s.words))]
-    resources = []
+    resources: list[dict[str, Any]] = []
     if q:
         literal = q.replace("'", "''")
-        listed = await ctx.arm.call("GET", f"/subscriptions/{ctx.subscription}/resources",
-                                    query={"$filter": f"substringof('{literal}', name)"})
-        resources = listed["value"][:PAGE_SIZE]
+        resources, _ = await ctx.arm.page(f"/subscriptions/{ctx.subscription}/resources", PAGE_SIZE,
+                                          **{"$filter": f"substringof('{literal}', name)"})
     return ctx.render("search.html", q=ctx.query("q"), services=services, resources=resources)
 
 
@@ -63,18 +63,10 @@ async def browse(ctx: Ctx) -> Response:
     service = SERVICES.get(ctx.request.path_params["service"].lower())
     if service is None:
         return ctx.render("notfound.html", status=404, what="service")
-    path = service.list_path(ctx.subscription)
-    following: str | None = None
-    number = max(int(ctx.query("page", "1")) if ctx.query("page", "1").isdigit() else 1, 1)
-    if service.key == "keyvaults":
-        items, following = await ctx.arm.page(path, PAGE_SIZE, ctx.query("skiptoken") or None)
-        more = following is not None
-    else:
-        everything = await ctx.arm.all(path)
-        items = everything[(number - 1) * PAGE_SIZE: number * PAGE_SIZE]
-        more = len(everything) > number * PAGE_SIZE
+    items, following = await ctx.arm.page(f"/subscriptions/{ctx.subscription}/resources", PAGE_SIZE,
+                                          ctx.query("skiptoken") or None,
+                                          **{"$filter": f"resourceType eq '{service.type}'"})
     groups = []
     if service.key == "privatednszones":
         groups = [g["name"] for g in (await ctx.arm.get(f"/subscriptions/{ctx.subscription}/resourcegroups"))["value"]]
-    return ctx.render("browse.html", service=service, items=items, more=more, skiptoken=following, number=number,
-                      groups=groups)
+    return ctx.render("browse.html", service=service, items=items, skiptoken=following, groups=groups)

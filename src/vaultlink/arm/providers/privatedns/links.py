@@ -20,6 +20,7 @@ from typing import Any
 
 from vaultlink.arm import autoregistration, dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
+from vaultlink.arm.paging import skip_token, walk
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.model import (
@@ -30,9 +31,7 @@ from vaultlink.arm.providers.privatedns.model import (
     page,
     require_global,
     require_group,
-    skip_token,
     stored_zone,
-    walk,
     zone_id,
 )
 from vaultlink.arm.resources import RESOURCE

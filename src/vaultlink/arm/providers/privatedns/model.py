@@ -8,12 +8,12 @@ continue with a `$skipToken` that is the last key served, so a page never re-rea
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vaultlink.arm import paging
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.operations import Operations
 from vaultlink.arm.providers.privatedns import errors as dns_errors
@@ -138,56 +138,9 @@ def check_conditions(call: Call, body: dict[str, Any] | None, current: Record | 
 
 # ---- pages --------------------------------------------------------------------------------------------------
 
-def top_of(call: Call) -> int:
-    text = call.query.get("$top")
-    if text is None:
-        return DEFAULT_TOP
-    try:
-        top = int(text)
-    except ValueError:
-        raise errors.InvalidParameter(value=text, name="$top") from None
-    if top < 1:
-        raise errors.InvalidParameter(value=text, name="$top")
-    return top
-
-
-def skip_token(call: Call) -> str | None:
-    token = call.query.get("$skipToken") or call.query.get("$skiptoken")
-    if not token:
-        return None
-    try:
-        return base64.b64decode(token.encode() + b"=" * (-len(token) % 4), altchars=b"-_", validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise errors.InvalidParameter(value=token, name="$skipToken") from None
-
-
 def page(call: Call, records: Iterator[Record], render: Callable[[Record], dict[str, Any] | None]) -> dict[str, Any]:
-    """Up to $top rendered items (render returns None to leave a record out), and a nextLink when more remain."""
-    top = top_of(call)
-    value: list[dict[str, Any]] = []
-    last: str | None = None
-    for rec in records:
-        item = render(rec)
-        if item is None:
-            continue
-        if len(value) == top:
-            query = {k: v for k, v in call.query.items() if k.lower() != "$skiptoken"}
-            assert last is not None
-            query["$skipToken"] = base64.urlsafe_b64encode(last.encode()).decode().rstrip("=")
-            return {"value": value, "nextLink": call.url(call.path, **query)}
-        value.append(item)
-        last = rec.key
-    return {"value": value}
-
-
-def walk(reader: Reader, prefix: str, after: str | None = None, batch: int = 200) -> Iterator[Record]:
-    """Every resource record under a prefix, in key order, a batch at a time."""
-    while True:
-        got = reader.list(RESOURCE, prefix, limit=batch, after=after)
-        yield from got
-        if len(got) < batch:
-            return
-        after = got[-1].key
+    """A page of a private DNS list: $top defaults to 100."""
+    return paging.page(call, records, render, DEFAULT_TOP)
 
 
 def walk_top_level(reader: Reader, prefix: str, after: str | None = None) -> Iterator[Record]:

@@ -12,6 +12,7 @@ from typing import Any
 from vaultlink.arm import autoregistration, dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.dnsrecords import record_set_id
+from vaultlink.arm.paging import skip_token, walk
 from vaultlink.arm.providers.privatedns import errors as dns_errors
 from vaultlink.arm.providers.privatedns import records as rules
 from vaultlink.arm.providers.privatedns import schemas
@@ -20,9 +21,7 @@ from vaultlink.arm.providers.privatedns.model import (
     check_conditions,
     page,
     require_group,
-    skip_token,
     stored_zone,
-    walk,
     zone_id,
 )
 from vaultlink.arm.resources import RESOURCE

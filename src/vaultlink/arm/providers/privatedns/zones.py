@@ -12,6 +12,7 @@ from typing import Any
 
 from vaultlink.arm import dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
+from vaultlink.arm.paging import skip_token
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.errors import CannotDeleteResource
 from vaultlink.arm.providers.privatedns.links import unindex_links_of, zone_links
@@ -25,7 +26,6 @@ from vaultlink.arm.providers.privatedns.model import (
     page,
     require_global,
     require_group,
-    skip_token,
     stored_zone,
     walk_top_level,
     zone_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from vaultlink.arm import catalog
+from vaultlink.arm import catalog, paging
 from vaultlink.arm.dispatch import Call, Reply
 from vaultlink.arm.providers.resources import filters, schemas
 from vaultlink.arm.resources import GROUP, REGISTRATION, RESOURCE, group_key
@@ -13,6 +13,7 @@ from vaultlink.arm.services import Services
 from vaultlink.core import errors, regions
 from vaultlink.core.clock import clock
 from vaultlink.core.ids import ResourceId
+from vaultlink.store import Record
 
 _GROUP_ALLOWED = {"_", "(", ")", "-", "."}
 
@@ -177,14 +178,19 @@ class ResourceManager:
         else:
             scope = ResourceId(sub)
         wanted = filters.parse(call.query.get("$filter", ""))
-        out = []
-        for body in self.resources.top_level(scope, containing=wanted.narrowing()):
-            if wanted.matches(body):
-                listed = schemas.generic_resource(body)
-                if wanted.by_tag_value:
-                    listed.pop("tags", None)
-                out.append(listed)
-        return Reply(200, {"value": _top(out, call)})
+        prefix = scope.key + "/"
+
+        def render(rec: Record) -> dict[str, Any] | None:
+            rid = ResourceId.try_parse(rec.body["id"])
+            if rid is None or len(rid.names) != 1 or not wanted.matches(rec.body):
+                return None  # a child resource (a subnet, a record set), or one the filter leaves out
+            listed = schemas.generic_resource(rec.body)
+            if wanted.by_tag_value:
+                listed.pop("tags", None)
+            return listed
+
+        records = paging.walk(self.store, prefix, after=paging.skip_token(call), containing=wanted.narrowing())
+        return Reply(200, paging.page(call, records, render, None))
 
     def operation_status(self, call: Call) -> Reply:
         return self.operations.status(call)
