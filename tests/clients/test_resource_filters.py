@@ -105,3 +105,21 @@ def test_top_pages_the_listing_and_next_link_reads_on(made: dict[str, Any]) -> N
     with pytest.raises(HttpResponseError) as refused:
         list(client.resources.list(filter=flt, top=0))
     assert refused.value.status_code == 400 and refused.value.error.code == "InvalidParameter"
+
+
+def test_children_are_not_listed_and_cost_no_page(vaultlink: Running, made: dict[str, Any]) -> None:
+    """A network's subnets sort between it and a network whose name extends its own; neither they nor the
+    page boundary they fall on hide the second network."""
+    t, client = made["token"], made["client"]
+    c = vaultlink.credentials
+    network = NetworkManagementClient(owner_credential(vaultlink), c["subscriptionId"])
+    group = f"rg-{t}-kin"
+    client.resource_groups.create_or_update(group, {"location": "eastus"})
+    for name, subnets in ((f"{t}-kk", [{"name": f"s{i}", "properties": {"addressPrefix": f"10.91.{i}.0/24"}}
+                                        for i in range(3)]), (f"{t}-kk-2", []), (f"{t}-kk0", [])):
+        network.virtual_networks.begin_create_or_update(group, name, {"location": "eastus", "properties": {
+            "addressSpace": {"addressPrefixes": ["10.91.0.0/16"]}, "subnets": subnets}}).result()
+    wanted = {f"{t}-kk", f"{t}-kk-2", f"{t}-kk0"}
+    for top in (None, 1, 2):
+        assert {r.name for r in client.resources.list_by_resource_group(group, top=top)} == wanted
+        assert {r.name for r in client.resources.list(filter=f"substringof('{t}-kk', name)", top=top)} == wanted

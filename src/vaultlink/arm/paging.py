@@ -69,3 +69,20 @@ def walk(reader: Reader, prefix: str, after: str | None = None, batch: int = 200
         if len(got) < batch:
             return
         after = got[-1].key
+
+
+def walk_top_level(reader: Reader, prefix: str, depth: int, after: str | None = None,
+                   containing: str | None = None) -> Iterator[Record]:
+    """The records `depth` segments under a prefix (zones under `.../privatednszones/` at 1, a subscription's
+    resources under `/subscriptions/{s}/` at 6), in key order, jumping over each one's children (subnets,
+    connections, record sets) without reading them, so what a resource holds costs nothing here."""
+    while True:
+        got = reader.list(RESOURCE, prefix, limit=1, after=after, containing=containing)
+        if not got:
+            return
+        parts = got[0].key[len(prefix):].split("/")
+        if len(parts) > depth:  # a child: every key up to its parent's last descendant is one too
+            after = prefix + "/".join(parts[:depth]) + "/\U0010ffff"
+            continue
+        yield got[0]
+        after = got[0].key

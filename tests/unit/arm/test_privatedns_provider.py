@@ -16,9 +16,9 @@ import pytest
 from vaultlink.arm import dnsrecords
 from vaultlink.arm.dispatch import Call, Reply, RouteTable
 from vaultlink.arm.operations import Operations
+from vaultlink.arm.paging import walk_top_level
 from vaultlink.arm.providers.privatedns import links as links_module
 from vaultlink.arm.providers.privatedns import schemas
-from vaultlink.arm.providers.privatedns.model import walk_top_level
 from vaultlink.arm.providers.privatedns.routes import routes
 from vaultlink.arm.providers.resources.service import ResourceManager
 from vaultlink.arm.resources import GROUP, RESOURCE, Resources, group_key
@@ -222,5 +222,5 @@ def test_zone_listing_skips_each_zones_contents(world: World) -> None:
         world.zone(rg, name)
         world.call("PUT", zone_path(rg, name) + "/TXT/t", {"properties": {"txtRecords": [{"value": ["v"]}]}})
     prefix = ResourceId(SUB, rg).key + "/providers/microsoft.network/privatednszones/"
-    assert [r.body["name"] for r in walk_top_level(world.services.store, prefix)] == names
-    assert [r.body["name"] for r in walk_top_level(world.services.store, prefix, after=prefix + "a.com-x")] == names[2:]
+    assert [r.body["name"] for r in walk_top_level(world.services.store, prefix, 1)] == names
+    assert [r.body["name"] for r in walk_top_level(world.services.store, prefix, 1, after=prefix + "a.com-x")] == names[2:]

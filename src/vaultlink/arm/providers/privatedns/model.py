@@ -143,16 +143,3 @@ def page(call: Call, records: Iterator[Record], render: Callable[[Record], dict[
     return paging.page(call, records, render, DEFAULT_TOP)
 
 
-def walk_top_level(reader: Reader, prefix: str, after: str | None = None) -> Iterator[Record]:
-    """The records directly under a prefix (zones under `.../privatednszones/`), jumping over each one's
-    children (record sets, links) without reading them, so a zone's size costs nothing here."""
-    while True:
-        got = reader.list(RESOURCE, prefix, limit=1, after=after)
-        if not got:
-            return
-        rest = got[0].key[len(prefix):]
-        if "/" in rest:
-            after = prefix + rest.split("/", 1)[0] + "/\U0010ffff"
-            continue
-        yield got[0]
-        after = got[0].key

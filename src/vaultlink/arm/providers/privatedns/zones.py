@@ -12,7 +12,7 @@ from typing import Any
 
 from vaultlink.arm import dnsrecords
 from vaultlink.arm.dispatch import Call, Reply
-from vaultlink.arm.paging import skip_token
+from vaultlink.arm.paging import skip_token, walk_top_level
 from vaultlink.arm.providers.privatedns import schemas
 from vaultlink.arm.providers.privatedns.errors import CannotDeleteResource
 from vaultlink.arm.providers.privatedns.links import unindex_links_of, zone_links
@@ -27,7 +27,6 @@ from vaultlink.arm.providers.privatedns.model import (
     require_global,
     require_group,
     stored_zone,
-    walk_top_level,
     zone_id,
 )
 from vaultlink.arm.providers.privatedns.records import DEFAULT_SOA, DEFAULT_TTL
@@ -110,7 +109,7 @@ class PrivateZones:
     def list_by_group(self, call: Call) -> Reply:
         group = ResourceId(call.params["subscriptionId"], call.params["resourceGroupName"])
         require_group(self.store, group)
-        records = walk_top_level(self.store, _zones_prefix(group), after=skip_token(call))
+        records = walk_top_level(self.store, _zones_prefix(group), 1, after=skip_token(call))
         return Reply(200, page(call, records, lambda rec: render(self.store, rec.body)))
 
     def list_by_subscription(self, call: Call) -> Reply:
@@ -150,6 +149,6 @@ def _across(reader: Reader, prefixes: list[str], token: str | None) -> Iterator[
     """Zones of several groups in key order (prefixes sorted; each group's zones form one key range)."""
     for prefix in prefixes:
         if token is None or token < prefix:
-            yield from walk_top_level(reader, prefix)
+            yield from walk_top_level(reader, prefix, 1)
         elif token.startswith(prefix):
-            yield from walk_top_level(reader, prefix, after=token)
+            yield from walk_top_level(reader, prefix, 1, after=token)

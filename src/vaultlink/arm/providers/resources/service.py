@@ -189,7 +189,8 @@ class ResourceManager:
                 listed.pop("tags", None)
             return listed
 
-        records = paging.walk(self.store, prefix, after=paging.skip_token(call), containing=wanted.narrowing())
+        records = paging.walk_top_level(self.store, prefix, 4 if group is not None else 6,
+                                        after=paging.skip_token(call), containing=wanted.narrowing())
         return Reply(200, paging.page(call, records, render, None))
 
     def operation_status(self, call: Call) -> Reply:
