@@ -138,7 +138,18 @@ def test_create_a_key_vault_with_a_private_endpoint(vaultlink: Running, browser:
     expect(page.get_by_role("table", name="Records")).to_contain_text("10.1.0.4")
     expect(page.get_by_role("list", name="Reasons")).to_contain_text("privatelink.vaultcore.azure.net, linked to")
     shot(page, "resolve-inside")
+
     page.get_by_label("Resolve from").select_option(label="The internet")
     page.get_by_role("button", name="Resolve").click()
     expect(page.get_by_role("table", name="Records")).to_contain_text("198.51.100.")
     expect(page.get_by_role("table", name="Records")).not_to_contain_text("10.1.0.4")
+
+    # The machine is drawn in its subnet, and the network lists both interfaces as connected devices.
+    rg = f"/subscriptions/{sub}/resourceGroups/{group}"
+    page.goto(vaultlink.status()["portal"] + f"resource{rg}/providers/Microsoft.KeyVault/vaults/{vault}/topology")
+    expect(page.get_by_role("list", name="Topology facts")).to_contain_text(
+        f"machine app-vm (10.1.0.5) is in subnet default of {vnet}")
+    page.goto(vaultlink.status()["portal"] + f"resource{rg}/providers/Microsoft.Network/virtualNetworks/{vnet}/overview")
+    devices = page.get_by_role("table", name="Connected devices")
+    expect(devices.get_by_role("row").filter(has_text="Private endpoint")).to_contain_text("10.1.0.4")
+    expect(devices.get_by_role("row").filter(has_text="Virtual machine")).to_contain_text("10.1.0.5")

@@ -75,14 +75,21 @@ def walk_top_level(reader: Reader, prefix: str, depth: int, after: str | None = 
                    containing: str | None = None) -> Iterator[Record]:
     """The records `depth` segments under a prefix (zones under `.../privatednszones/` at 1, a subscription's
     resources under `/subscriptions/{s}/` at 6), in key order, jumping over each one's children (subnets,
-    connections, record sets) without reading them, so what a resource holds costs nothing here."""
+    connections, record sets): a read that meets a child goes on past its parent's last descendant. Reads
+    double in size while they meet none and start again at one after a jump, so a flat list costs a few reads
+    and a list of resources that hold many children reads about one child for each."""
+    batch = 1
     while True:
-        got = reader.list(RESOURCE, prefix, limit=1, after=after, containing=containing)
-        if not got:
-            return
-        parts = got[0].key[len(prefix):].split("/")
-        if len(parts) > depth:  # a child: every key up to its parent's last descendant is one too
-            after = prefix + "/".join(parts[:depth]) + "/\U0010ffff"
-            continue
-        yield got[0]
-        after = got[0].key
+        got = reader.list(RESOURCE, prefix, limit=batch, after=after, containing=containing)
+        for rec in got:
+            parts = rec.key[len(prefix):].split("/")
+            if len(parts) > depth:  # a child: every key up to its parent's last descendant is one too
+                after = prefix + "/".join(parts[:depth]) + "/\U0010ffff"
+                batch = 1
+                break
+            yield rec
+            after = rec.key
+        else:
+            if len(got) < batch:
+                return
+            batch = min(batch * 2, 256)

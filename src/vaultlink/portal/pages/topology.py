@@ -3,7 +3,7 @@ state, the subnets and networks they sit in with the machines there, and the pri
 network (with the vault's A record in each, if any).
 
 ARM calls: GET the vault; GET each connection's private endpoint; GET each network; GET the subscription's
-network interfaces (the machines); GET the subscription's private DNS zones, each zone's links, and the vault's
+virtual machines and each of their network interfaces that a drawn subnet holds; GET the subscription's private DNS zones, each zone's links, and the vault's
 A record set in the zones linked to a drawn network.
 """
 
@@ -53,6 +53,18 @@ class Picture:
     """The same picture in words, for screen readers and for tests."""
 
 
+async def machine_nics(ctx: Ctx, vnets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The network interfaces of the subscription's machines that sit in `vnets`: the machines name their
+    interfaces, the subnets name theirs, and only the interfaces both name are read."""
+    in_subnets = {c["id"].lower().split("/ipconfigurations/", 1)[0]
+                  for v in vnets for s in v["properties"].get("subnets", [])
+                  for c in s["properties"].get("ipConfigurations") or []}
+    machines = await ctx.arm.all(f"/subscriptions/{ctx.subscription}/providers/Microsoft.Compute/virtualMachines")
+    wanted = sorted({n["id"] for m in machines for n in m["properties"]["networkProfile"].get("networkInterfaces", [])
+                     if n["id"].lower() in in_subnets}, key=str.lower)
+    return [nic for nic in [await ctx.arm.find(i) for i in wanted] if nic is not None]
+
+
 async def gather(ctx: Ctx, vault_id: str) -> dict[str, Any]:
     arm, sub = ctx.arm, ctx.subscription
     vault = await arm.get(vault_id)
@@ -63,7 +75,7 @@ async def gather(ctx: Ctx, vault_id: str) -> dict[str, Any]:
     vnet_ids = sorted({e["endpoint"]["properties"]["subnet"]["id"].rsplit("/subnets/", 1)[0]
                        for e in endpoints if e["endpoint"]}, key=str.lower)
     vnets = [v for v in [await arm.find(i) for i in vnet_ids] if v is not None]
-    nics = await arm.all(f"/subscriptions/{sub}/providers/Microsoft.Network/networkInterfaces")
+    nics = await machine_nics(ctx, vnets)
     zones = []
     wanted = {v["id"].lower() for v in vnets}
     for zone in await arm.all(f"/subscriptions/{sub}/providers/Microsoft.Network/privateDnsZones"):

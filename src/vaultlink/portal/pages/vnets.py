@@ -2,7 +2,7 @@
 endpoint network policy) and connected devices, and adding a subnet.
 
 ARM calls: create — GET/PUT the resource group, PUT the virtual network with its first subnet; the page — GET
-the network, GET /subscriptions/{s}/providers/Microsoft.Network/networkInterfaces (connected devices); add a
+the network, then GET each network interface its subnets name, a page of connected devices at a time; add a
 subnet — PUT .../subnets/{name}.
 """
 
@@ -15,6 +15,7 @@ from vaultlink.portal.pages.common import chosen_group, ensure_group, free_addre
 from vaultlink.portal.web import Ctx, Handler, blade
 
 VNET = "microsoft.network/virtualnetworks"
+DEVICES_PER_PAGE = 50
 
 
 async def create(ctx: Ctx) -> Response:
@@ -44,19 +45,26 @@ async def create(ctx: Ctx) -> Response:
 
 
 async def overview(ctx: Ctx) -> Response:
+    """The network and a page of its connected devices: the interfaces its subnets name, DEVICES_PER_PAGE at
+    a time, each read for its address and what it belongs to."""
     rid = ctx.request.state.resource_id
     vnet = await ctx.arm.get(rid)
-    nics = await ctx.arm.all(f"/subscriptions/{ctx.subscription}/providers/Microsoft.Network/networkInterfaces")
-    prefix = vnet["id"].lower() + "/subnets/"
+    held = [(c["id"].split("/ipConfigurations/", 1)[0], c["id"], s["id"])
+            for s in vnet["properties"].get("subnets", []) for c in s["properties"].get("ipConfigurations") or []]
+    start = int(ctx.query("devices", "0")) if ctx.query("devices", "0").isdigit() else 0
     devices = []
-    for nic in nics:
-        for config in nic["properties"].get("ipConfigurations", []):
-            subnet = config["properties"].get("subnet", {}).get("id", "")
-            if subnet.lower().startswith(prefix):
-                devices.append({"nic": nic, "address": config["properties"].get("privateIPAddress", ""),
-                                "subnet": subnet})
+    for nic_id, config_id, subnet in held[start:start + DEVICES_PER_PAGE]:
+        nic = await ctx.arm.find(nic_id)
+        config = next((c for c in (nic or {}).get("properties", {}).get("ipConfigurations", [])
+                       if c["id"].lower() == config_id.lower()), None)
+        if nic is not None:
+            devices.append({"nic": nic, "address": (config or {}).get("properties", {}).get("privateIPAddress", ""),
+                            "subnet": subnet})
     subnets = [{**s, "free": free_addresses(s)} for s in vnet["properties"].get("subnets", [])]
-    return ctx.render("vnet.html", vnet=vnet, subnets=subnets, devices=devices)
+    following = start + DEVICES_PER_PAGE if start + DEVICES_PER_PAGE < len(held) else None
+    return ctx.render("vnet.html", vnet=vnet, subnets=subnets, devices=devices, device_count=len(held),
+                      devices_from=start, devices_next=following,
+                      devices_previous=max(start - DEVICES_PER_PAGE, 0) if start else None)
 
 
 async def add_subnet(ctx: Ctx) -> Response:
