@@ -130,7 +130,7 @@ class ResourceManager:
         groups = self.resources.groups(call.params["subscriptionId"])
         wanted = filters.parse(call.query.get("$filter", ""))
         groups = [g for g in groups if wanted.matches(g)]
-        return Reply(200, {"value": _top(groups, call)})
+        return Reply(200, {"value": groups[:paging.top_of(call, None)]})
 
     # ---- providers -----------------------------------------------------------------------------------
     def _state(self, sub: str, namespace: str) -> str:
@@ -222,14 +222,3 @@ def _tags(value: Any) -> dict[str, str] | None:
         if len(k) > 512 or (v is not None and len(str(v)) > 256):
             raise errors.InvalidTag(detail=f"the tag '{k}' is longer than 512 characters or its value than 256.")
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
-
-
-def _top(items: list[Any], call: Call) -> list[Any]:
-    top = call.query.get("$top")
-    if top is None:
-        return items
-    try:
-        n = int(top)
-    except ValueError:
-        raise errors.InvalidParameter(value=top, name="$top") from None
-    return items[: max(n, 0)]
