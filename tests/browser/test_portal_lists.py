@@ -32,19 +32,7 @@ def test_sixty_endpoints_page_in_the_list_and_on_their_network(vaultlink: Runnin
                 {"name": name, "properties": {"privateLinkServiceId": vault_id, "groupIds": ["vault"]}}]}}).result()
 
     page = open_portal(browser, vaultlink)
-    page.get_by_role("link", name="Private endpoints").first.click()
-    seen: list[str] = []
-    while True:
-        table = page.get_by_role("table", name="Private endpoints")
-        expect(table.get_by_role("row").nth(1)).to_be_visible()
-        rows = table.get_by_role("link").all_inner_texts()
-        assert len(rows) <= 50
-        seen += rows
-        following = page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next page")
-        if following.count() == 0:
-            break
-        following.click()
-    assert [n for n in seen if n.startswith(f"pe{tag}")] == names  # every one once, in order
+    assert listed(page, tag) == names  # every one once, in order
 
     page.goto(vaultlink.status()["portal"] + f"resource{vnet.id}/overview")
     pager = page.get_by_role("navigation", name="Connected devices pages")
@@ -58,3 +46,28 @@ def test_sixty_endpoints_page_in_the_list_and_on_their_network(vaultlink: Runnin
     assert len(re.findall(r"10\.60\.0\.\d+", addresses)) == ENDPOINTS - 50
     pager.get_by_role("link", name="Previous page").click()
     expect(pager).to_contain_text(f"Devices 1 to 50 of {ENDPOINTS}")
+
+    # After a restart the same pages (sign in again: sessions live in memory).
+    vaultlink.restart()
+    page = open_portal(browser, vaultlink)
+    assert listed(page, tag) == names
+    page.goto(vaultlink.status()["portal"] + f"resource{vnet.id}/overview")
+    expect(page.get_by_role("navigation", name="Connected devices pages")).to_contain_text(
+        f"Devices 1 to 50 of {ENDPOINTS}")
+    assert page.get_by_role("table", name="Connected devices").get_by_role("link").all_inner_texts() == first
+
+
+def listed(page: Any, tag: str) -> list[str]:
+    """The private endpoints list read page by page through Next page, each page at most 50."""
+    page.get_by_role("link", name="Private endpoints").first.click()
+    seen: list[str] = []
+    while True:
+        table = page.get_by_role("table", name="Private endpoints")
+        expect(table.get_by_role("row").nth(1)).to_be_visible()
+        rows = table.get_by_role("link").all_inner_texts()
+        assert len(rows) <= 50
+        seen += rows
+        following = page.get_by_role("navigation", name="Pages").get_by_role("link", name="Next page")
+        if following.count() == 0:
+            return [n for n in seen if n.startswith(f"pe{tag}")]
+        following.click()

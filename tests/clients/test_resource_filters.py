@@ -12,6 +12,7 @@ from azure.core.exceptions import HttpResponseError
 from azure.mgmt.network import NetworkManagementClient
 from azure.mgmt.resource.resources import ResourceManagementClient
 from tests.clients.keyvaults import owner_credential
+from tests.clients.seed_support import same_after_restarts
 from tests.vaultlink_process import Running
 
 
@@ -120,6 +121,15 @@ def test_children_are_not_listed_and_cost_no_page(vaultlink: Running, made: dict
         network.virtual_networks.begin_create_or_update(group, name, {"location": "eastus", "properties": {
             "addressSpace": {"addressPrefixes": ["10.91.0.0/16"]}, "subnets": subnets}}).result()
     wanted = {f"{t}-kk", f"{t}-kk-2", f"{t}-kk0"}
-    for top in (None, 1, 2):
-        assert {r.name for r in client.resources.list_by_resource_group(group, top=top)} == wanted
-        assert {r.name for r in client.resources.list(filter=f"substringof('{t}-kk', name)", top=top)} == wanted
+
+    def look() -> dict[str, Any]:
+        seen: dict[str, Any] = {}
+        for top in (None, 1, 2):
+            by_group = [r.name for r in client.resources.list_by_resource_group(group, top=top)]
+            assert set(by_group) == wanted
+            pages = client.resources.list(filter=f"substringof('{t}-kk', name)", top=top).by_page()
+            seen[f"top={top}"] = {"group": by_group, "pages": [[r.name for r in p] for p in pages]}
+            assert {n for p in seen[f"top={top}"]["pages"] for n in p} == wanted
+        return seen
+
+    same_after_restarts(vaultlink, look)  # the same pages, split at the same places
