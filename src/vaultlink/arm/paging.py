@@ -60,11 +60,10 @@ def page(call: Call, records: Iterator[Record], render: Callable[[Record], dict[
     return {"value": value}
 
 
-def walk(reader: Reader, prefix: str, after: str | None = None, batch: int = 200,
-         containing: str | None = None) -> Iterator[Record]:
-    """Every resource record under a prefix (holding `containing`, when given), in key order, a batch at a time."""
+def walk(reader: Reader, prefix: str, after: str | None = None, batch: int = 200) -> Iterator[Record]:
+    """Every resource record under a prefix, in key order, a batch at a time."""
     while True:
-        got = reader.list(RESOURCE, prefix, limit=batch, after=after, containing=containing)
+        got = reader.list(RESOURCE, prefix, limit=batch, after=after)
         yield from got
         if len(got) < batch:
             return

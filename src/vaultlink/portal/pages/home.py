@@ -25,10 +25,6 @@ class Service:
     create: str
     words: tuple[str, ...]
 
-    def list_path(self, subscription: str) -> str:
-        namespace, _, kind = self.type.partition("/")
-        return f"/subscriptions/{subscription}/providers/{namespace}/{kind}"
-
 
 SERVICES = {s.key: s for s in (
     Service("keyvaults", "Key vaults", "Microsoft.KeyVault/vaults", "/create/keyvault", ("key vault", "vault", "kv")),

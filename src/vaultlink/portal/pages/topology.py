@@ -3,8 +3,8 @@ state, the subnets and networks they sit in with the machines there, and the pri
 network (with the vault's A record in each, if any).
 
 ARM calls: GET the vault; GET each connection's private endpoint; GET each network; GET the subscription's
-virtual machines and each of their network interfaces that a drawn subnet holds; GET the subscription's private DNS zones, each zone's links, and the vault's
-A record set in the zones linked to a drawn network.
+virtual machines and each of their network interfaces that a drawn subnet holds; GET the subscription's private
+DNS zones, each zone's links, and the vault's A record set in the zones linked to a drawn network.
 """
 
 from __future__ import annotations
