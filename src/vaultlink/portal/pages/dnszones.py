@@ -1,8 +1,9 @@
 """Private DNS zones: create one, a zone's record sets (add, edit or delete an A record set with its TTL) and its
 virtual network links (add one with or without auto-registration, remove one).
 
-ARM calls: create — PUT .../privateDnsZones/{zone}; the zone's page — GET the zone, GET {zone}/ALL, GET
-{zone}/virtualNetworkLinks and the subscription's virtual networks; record sets — PUT or DELETE {zone}/A/{name};
+ARM calls: create — PUT .../privateDnsZones/{zone}; the zone's page — GET the zone, a page of {zone}/ALL and
+of {zone}/virtualNetworkLinks ($top, $skipToken), the A record set being edited, and the subscription's virtual
+networks; record sets — PUT or DELETE {zone}/A/{name};
 links — PUT or DELETE {zone}/virtualNetworkLinks/{name}.
 """
 
@@ -15,6 +16,7 @@ from vaultlink.portal.pages.common import ensure_group, networks
 from vaultlink.portal.web import Ctx, Handler, blade, name_of
 
 ZONE = "microsoft.network/privatednszones"
+PAGE_SIZE = 50
 
 
 async def create(ctx: Ctx) -> Response:
@@ -31,13 +33,17 @@ async def create(ctx: Ctx) -> Response:
 
 
 async def overview(ctx: Ctx) -> Response:
+    """The zone with a page of its record sets and a page of its links, each PAGE_SIZE at a time (`?records=`
+    and `?links=` carry the skip token of the page to show), and the A record set being edited."""
     rid = ctx.request.state.resource_id
     zone = await ctx.arm.get(rid)
-    records = await ctx.arm.all(f"{rid}/ALL")
-    links = await ctx.arm.all(f"{rid}/virtualNetworkLinks")
+    records, more_records = await ctx.arm.page(f"{rid}/ALL", PAGE_SIZE, ctx.query("records") or None)
+    links, more_links = await ctx.arm.page(f"{rid}/virtualNetworkLinks", PAGE_SIZE, ctx.query("links") or None)
     editing = ctx.query("edit")
     return ctx.render("dnszone.html", zone=zone, records=records, links=links, vnets=await networks(ctx),
-                      editing=next((r for r in records if r["name"] == editing and r["type"].endswith("/A")), None))
+                      more_records=more_records, more_links=more_links,
+                      records_from=ctx.query("records"), links_from=ctx.query("links"),
+                      editing=await ctx.arm.find(f"{rid}/A/{editing}") if editing else None)
 
 
 async def change_records(ctx: Ctx) -> Response:
