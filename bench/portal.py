@@ -98,6 +98,12 @@ def run(count: int = VAULTS, endpoints: int = ENDPOINTS) -> dict[str, Any]:
                                         "groupIds": ["vault"]}}]}})
                 assert r.status_code in (200, 201), r.text[:300]
             endpoints_s = time.perf_counter() - started
+            zone = f"{group}/providers/Microsoft.Network/privateDnsZones/privatelink.vaultcore.azure.net"
+            arm.put(f"{mgmt}{zone}?api-version=2024-06-01", timeout=60, json={"location": "global"})
+            for i in range(count):  # an A record set for every vault, as zone groups would write them
+                r = arm.put(f"{mgmt}{zone}/A/benchportal{i:04d}?api-version=2024-06-01", timeout=60, json={
+                    "properties": {"ttl": 10, "aRecords": [{"ipv4Address": f"10.10.{i // 250}.{i % 250 + 4}"}]}})
+                assert r.status_code in (200, 201), r.text[:300]
             skip = re.search(r'href="\?skiptoken=([^"]+)"', portal.get(base + "browse/keyvaults").text)
             skip_pe = re.search(r'href="\?skiptoken=([^"]+)"', portal.get(base + "browse/privateendpoints").text)
             pages = {
@@ -109,6 +115,7 @@ def run(count: int = VAULTS, endpoints: int = ENDPOINTS) -> dict[str, Any]:
                 "private endpoints, first page": "browse/privateendpoints",
                 "private endpoints, next page": f"browse/privateendpoints?skiptoken={skip_pe.group(1) if skip_pe else ''}",
                 "virtual network with 1,000 endpoints": f"resource{crowd}/overview",
+                "private DNS zone with 1,000 record sets": f"resource{zone}/overview",
                 "vault overview": f"resource{vault}/overview",
                 "vault networking: firewall": f"resource{vault}/networking",
                 "vault networking: connections": f"resource{vault}/networking?tab=connections",

@@ -60,14 +60,17 @@ def page(call: Call, records: Iterator[Record], render: Callable[[Record], dict[
     return {"value": value}
 
 
-def walk(reader: Reader, prefix: str, after: str | None = None, batch: int = 200) -> Iterator[Record]:
-    """Every resource record under a prefix, in key order, a batch at a time."""
+def walk(reader: Reader, prefix: str, after: str | None = None) -> Iterator[Record]:
+    """Every resource record under a prefix, in key order, in reads that double in size up to 256, so a page
+    that stops early has read about as many records as it shows."""
+    batch = 1
     while True:
         got = reader.list(RESOURCE, prefix, limit=batch, after=after)
         yield from got
         if len(got) < batch:
             return
         after = got[-1].key
+        batch = min(batch * 2, 256)
 
 
 def walk_top_level(reader: Reader, prefix: str, depth: int, after: str | None = None,

@@ -3,7 +3,7 @@ virtual network links (add one with or without auto-registration, remove one).
 
 ARM calls: create — PUT .../privateDnsZones/{zone}; the zone's page — GET the zone, a page of {zone}/ALL and
 of {zone}/virtualNetworkLinks ($top, $skipToken), the A record set being edited, and the subscription's virtual
-networks; record sets — PUT or DELETE {zone}/A/{name};
+networks (GET /subscriptions/{s}/resources filtered by type); record sets — PUT or DELETE {zone}/A/{name};
 links — PUT or DELETE {zone}/virtualNetworkLinks/{name}.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from vaultlink.portal.arm import ArmError
-from vaultlink.portal.pages.common import ensure_group, networks
+from vaultlink.portal.pages.common import ensure_group
 from vaultlink.portal.web import Ctx, Handler, blade, name_of
 
 ZONE = "microsoft.network/privatednszones"
@@ -40,7 +40,11 @@ async def overview(ctx: Ctx) -> Response:
     records, more_records = await ctx.arm.page(f"{rid}/ALL", PAGE_SIZE, ctx.query("records") or None)
     links, more_links = await ctx.arm.page(f"{rid}/virtualNetworkLinks", PAGE_SIZE, ctx.query("links") or None)
     editing = ctx.query("edit")
-    return ctx.render("dnszone.html", zone=zone, records=records, links=links, vnets=await networks(ctx),
+    # the link form names a network: the generic resource list names them without their subnets' interfaces
+    listed = await ctx.arm.call("GET", f"/subscriptions/{ctx.subscription}/resources", query={
+        "$filter": "resourceType eq 'Microsoft.Network/virtualNetworks'"})
+    vnets = sorted(listed["value"], key=lambda v: v["name"].lower())
+    return ctx.render("dnszone.html", zone=zone, records=records, links=links, vnets=vnets,
                       more_records=more_records, more_links=more_links,
                       records_from=ctx.query("records"), links_from=ctx.query("links"),
                       editing=await ctx.arm.find(f"{rid}/A/{editing}") if editing else None)

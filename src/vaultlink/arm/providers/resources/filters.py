@@ -74,10 +74,11 @@ Node = Compare | Substring | Tag | Every | Either
 class Filter:
     tree: Node | None
 
-    def matches(self, body: dict[str, Any]) -> bool:
+    def matches(self, body: dict[str, Any], rid: ResourceId | None = None) -> bool:
+        """Whether the resource `body` (whose id the caller may have parsed already) passes the filter."""
         if self.tree is None:
             return True
-        rid = ResourceId.parse(body["id"])
+        rid = rid or ResourceId.parse(body["id"])
         facts = {"name": rid.name.lower(), "resourcetype": rid.type.lower(),
                  "resourcegroup": (rid.resource_group or "").lower(),
                  "location": regions.normalize(str(body.get("location", "")))}
