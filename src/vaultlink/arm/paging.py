@@ -11,7 +11,7 @@ from typing import Any
 from vaultlink.arm.dispatch import Call
 from vaultlink.arm.resources import RESOURCE
 from vaultlink.core import errors
-from vaultlink.store import Reader, Record
+from vaultlink.store import Reader, Record, iterate
 
 
 def top_of(call: Call, default: int | None) -> int | None:
@@ -63,14 +63,7 @@ def page(call: Call, records: Iterator[Record], render: Callable[[Record], dict[
 def walk(reader: Reader, prefix: str, after: str | None = None) -> Iterator[Record]:
     """Every resource record under a prefix, in key order, in reads that double in size up to 256, so a page
     that stops early has read about as many records as it shows."""
-    batch = 1
-    while True:
-        got = reader.list(RESOURCE, prefix, limit=batch, after=after)
-        yield from got
-        if len(got) < batch:
-            return
-        after = got[-1].key
-        batch = min(batch * 2, 256)
+    return iterate(reader, RESOURCE, prefix, 256, after=after, first=1)
 
 
 def walk_top_level(reader: Reader, prefix: str, depth: int, after: str | None = None,

@@ -91,14 +91,17 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
-def iterate(store: Store, kind: str, prefix: str = "", page: int = 500) -> Iterator[Record]:
-    """All records under a prefix, fetched a page at a time."""
-    if page < 1:
+def iterate(reader: Reader, kind: str, prefix: str = "", page: int = 500, *, after: str | None = None,
+            first: int | None = None) -> Iterator[Record]:
+    """All records under a prefix (past `after`, when given), fetched a page at a time. With `first`, reads
+    start at that size and double up to `page`, so a caller that stops early has read about what it took."""
+    if page < 1 or (first is not None and first < 1):
         raise ValueError(f"page must be at least 1, not {page}")  # page 0 would loop forever on empty pages
-    after: str | None = None
+    size = page if first is None else min(first, page)
     while True:
-        batch = store.list(kind, prefix, limit=page, after=after)
+        batch = reader.list(kind, prefix, limit=size, after=after)
         yield from batch
-        if len(batch) < page:
+        if len(batch) < size:
             return
         after = batch[-1].key
+        size = min(size * 2, page)

@@ -116,6 +116,8 @@ def test_bad_arguments_are_refused(store: Store) -> None:
     assert store.get(KIND, "k") is None
     with pytest.raises(ValueError):
         list(iterate(store, KIND, page=0))
+    with pytest.raises(ValueError):
+        list(iterate(store, KIND, first=0))
 
 
 # -- transactions ---------------------------------------------------------------------------------------
@@ -330,6 +332,10 @@ def test_paging_with_limit_and_after_visits_every_key_once(store: Store) -> None
     assert [len(page) for page in pages] == [7, 7, 7, 4]
     assert [key for page in pages for key in page] == sorted(wanted)
     assert [record.key for record in iterate(store, KIND, "sub/", page=5)] == sorted(wanted)
+    # growing reads (1, 2, 4, then 5 at a time) past a key give the same records
+    assert [r.key for r in iterate(store, KIND, "sub/", page=5, first=1)] == sorted(wanted)
+    middle = sorted(wanted)[9]
+    assert [r.key for r in iterate(store, KIND, "sub/", page=5, first=1, after=middle)] == sorted(wanted)[10:]
 
 
 def test_delete_prefix_removes_exactly_the_keys_under_it(tricky: Store) -> None:
