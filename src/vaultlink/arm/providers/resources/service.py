@@ -178,14 +178,14 @@ class ResourceManager:
         else:
             scope = ResourceId(sub)
         wanted = filters.parse(call.query.get("$filter", ""))
-        prefix = scope.key + "/"
+        prefix, untagged = scope.key + "/", wanted.by_tag_value
 
         def render(rec: Record) -> dict[str, Any] | None:
             rid = ResourceId.try_parse(rec.body["id"])
             if rid is None or len(rid.names) != 1 or not wanted.matches(rec.body, rid):
                 return None  # a child resource (a subnet, a record set), or one the filter leaves out
             listed = schemas.generic_resource(rec.body)
-            if wanted.by_tag_value:
+            if untagged:
                 listed.pop("tags", None)
             return listed
 
