@@ -127,6 +127,18 @@ def test_eight_hundred_resources_in_one_chain_and_no_more() -> None:
     with pytest.raises(InvalidTemplate, match="actual: '1600'"):
         plan([vnet("[concat('p', copyIndex())]", copy={"name": "p", "count": 800}, resources=[
             {"type": "subnets", "apiVersion": "2023-09-01", "name": "[concat('s', copyIndex())]"}])])
+    # a child's copy count may use its parent's copy index, as the plan evaluates it
+    nested = vnet("[concat('q', copyIndex('q'))]", copy={"name": "q", "count": 3}, resources=[
+        {"type": "subnets", "apiVersion": "2023-09-01", "name": "[concat('s', copyIndex('q'), copyIndex('c'))]",
+         "copy": {"name": "c", "count": "[add(copyIndex('q'), 1)]"}}])
+    assert len(plan([nested]).resources) == 3 + 1 + 2 + 3
+    # nested loops multiply: counting stops at a bound and says so
+    with pytest.raises(InvalidTemplate, match="actual: 'more than 80000'"):
+        plan([vnet("[concat('a', copyIndex('a'))]", copy={"name": "a", "count": 800}, resources=[
+            {"type": "subnets", "apiVersion": "2023-09-01", "name": "[concat('b', copyIndex('b'))]",
+             "copy": {"name": "b", "count": 800}, "resources": [
+                 {"type": "x", "apiVersion": "1", "name": "[concat('c', copyIndex('c'))]",
+                  "copy": {"name": "c", "count": 800}}]}])])
 
 
 def test_symbolic_names_are_refused_clearly() -> None:

@@ -17,6 +17,7 @@ from vaultlink.arm.providers.resources.expressions import InvalidTemplate
 LANGUAGE_VERSIONS = ("1.0", "1.9-experimental")
 PARAMETER, VARIABLE = "parameter", "variable"
 RESOURCES = 800  # a template's resources, copies and children counted
+COUNTED = 100 * RESOURCES  # how far a template's resources are counted to say how many it has
 RESERVED = {"name", "type", "apiversion", "dependson", "copy", "condition", "resources", "comments", "metadata",
             "scope", "resourcegroup", "subscriptionid", "existing"}
 TYPES = {"string": str, "securestring": str, "int": int, "bool": bool, "object": dict, "secureobject": dict,
@@ -216,10 +217,11 @@ class Template:
 
     # ---- the plan --------------------------------------------------------------------------------------------
     def _plan(self) -> list[Planned]:
-        actual = self._declared(self.template.get("resources", []), {})
+        actual = self._declared(self.template.get("resources", []), {}, COUNTED)
         if actual > RESOURCES:
+            shown = f"more than {COUNTED}" if actual > COUNTED else str(actual)
             raise InvalidTemplate(detail=f"The number of template resources limit exceeded. Limit: '{RESOURCES}' and "
-                                  f"actual: '{actual}'. Please see https://aka.ms/arm-template/#resources for usage "
+                                  f"actual: '{shown}'. Please see https://aka.ms/arm-template/#resources for usage "
                                   "details.")
         planned: list[Planned] = []
         for raw in self.template.get("resources", []):
@@ -232,14 +234,24 @@ class Template:
             p.depends_on = {d for d in p.depends_on if d in by_id and d != p.id.lower()}
         return _ordered(planned)
 
-    def _declared(self, raws: Any, copy_index: dict[str, int]) -> int:
-        """How many resources `raws` expand to, copies and nested children counted, before any is planned."""
+    def _declared(self, raws: Any, copy_index: dict[str, int], bound: int) -> int:
+        """How many resources `raws` expand to, copies and nested children counted as `_expand` makes them,
+        before any is planned; counting stops once it passes `bound` (nested copy loops multiply)."""
         total = 0
         for raw in raws if isinstance(raws, list) else []:
-            if isinstance(raw, dict):
-                loop = raw.get("copy")
-                copies = self._count(loop, copy_index) if isinstance(loop, dict) else 1
-                total += copies * (1 + self._declared(raw.get("resources") or [], copy_index))
+            if not isinstance(raw, dict):
+                continue
+            loop, children = raw.get("copy"), raw.get("resources") or []
+            if not isinstance(loop, dict):
+                total += 1 + self._declared(children, copy_index, bound - total)
+            else:
+                name = str(loop.get("name", "")).lower()
+                for i in range(self._count(loop, copy_index)):
+                    total += 1 + self._declared(children, {**copy_index, name: i, "": i}, bound - total)
+                    if total > bound:
+                        return total
+            if total > bound:
+                return total
         return total
 
     def _expand(self, raw: Any, parent: Planned | None, copy_index: dict[str, int], out: list[Planned]) -> None:
